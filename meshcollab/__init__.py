@@ -1,0 +1,3 @@
+"""meshcollab: real-time collaborative Jupyter notebooks on CS3 storage."""
+
+__version__ = "0.1.0"

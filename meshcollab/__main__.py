@@ -1,0 +1,3 @@
+from meshcollab.cli import main
+
+main()
