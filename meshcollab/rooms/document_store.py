@@ -1,0 +1,321 @@
+"""The durable document store: each room's Y update log, compacted into snapshots, in one SQLite file.
+
+Why it keeps history: the log only ever holds updates that the room's document committed, and
+compaction replaces a run of them with `merge_updates(...)` of that run. A merged update carries the
+same item ids, origins and delete set as its parts (it is not a re-typed copy of the content), so a
+client that still holds an older copy of the document merges with the compacted state natively.
+
+Durability: `append` returns only after the rows are committed (WAL, `synchronous` FULL by default).
+Appends from every room that arrive while a commit is in flight are written together by the next one
+(group commit), so the commit rate stays flat however many clients type.
+
+All SQLite work runs in worker threads: writes on one connection, serialised by `_write_lock`;
+reads on a second connection, which WAL lets proceed while a write is in flight.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TypeVar
+
+import anyio
+from anyio.abc import TaskGroup, TaskStatus
+from pycrdt import merge_updates
+from traitlets import Enum, Int, Unicode
+from traitlets.config import LoggingConfigurable
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rooms (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    history TEXT NOT NULL            -- changes only when a room's Y history starts anew
+);
+CREATE TABLE IF NOT EXISTS updates (
+    id INTEGER PRIMARY KEY,          -- order of the log; a snapshot takes the id of the last row it merged
+    room INTEGER NOT NULL REFERENCES rooms(id),
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS updates_by_room ON updates(room, id);
+CREATE TABLE IF NOT EXISTS room_metadata (
+    room INTEGER NOT NULL REFERENCES rooms(id),
+    key TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (room, key)
+) WITHOUT ROWID;
+"""
+
+
+class DocumentStoreError(RuntimeError):
+    """The store could not keep an update durably; the room must not acknowledge it."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRoom:
+    """What the store holds for a room: its Y state as one update (None if empty) and its history id."""
+
+    update: bytes | None
+    history_id: str
+
+
+@dataclass(slots=True)
+class _Batch:
+    rows: list[tuple[int, bytes]] = field(default_factory=list)
+    committed: anyio.Event = field(default_factory=anyio.Event)
+    error: BaseException | None = None
+
+
+@dataclass(slots=True)
+class _LogSize:
+    """Rows and bytes a room's log holds (as far as this process has seen): the compaction trigger."""
+
+    rows: int = 0
+    bytes: int = 0
+
+
+class DocumentStore(LoggingConfigurable):
+    """Durable Y history per room. Use as `async with store:` or `await tg.start(store.start)`."""
+
+    path = Unicode(help="The SQLite file that holds every room's update log, snapshots and metadata.").tag(config=True)
+    synchronous = Enum(
+        ["FULL", "NORMAL"],
+        default_value="FULL",
+        help=(
+            "SQLite synchronous mode (WAL journal). FULL fsyncs the log at every commit, so an "
+            "acknowledged edit survives a power cut; group commit keeps that affordable. NORMAL only "
+            "survives a crash of the server process, not of the machine."
+        ),
+    ).tag(config=True)
+    compact_after_updates = Int(
+        500, help="Compact a room's log into a snapshot once it holds this many rows."
+    ).tag(config=True)
+    compact_after_bytes = Int(
+        4 * 1024 * 1024, help="Compact a room's log into a snapshot once its rows hold this many bytes."
+    ).tag(config=True)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._rooms: dict[str, tuple[int, str]] = {}
+        self._log_sizes: dict[int, _LogSize] = {}
+        self._compacting: dict[int, anyio.Event] = {}  # set when that room's compaction is over
+        self._task_group: TaskGroup | None = None
+
+    # lifecycle
+
+    async def __aenter__(self) -> DocumentStore:
+        self._own_task_group = anyio.create_task_group()
+        await (await self._own_task_group.__aenter__()).start(self.start)
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.stop()
+        # The body's exception propagates as it is, not wrapped in an exception group.
+        await self._own_task_group.__aexit__(None, None, None)
+
+    async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Open the file and run the group-commit writer until `stop()`."""
+        if not self.path:
+            raise ValueError("DocumentStore.path is not set")
+        self._writer, self._reader = await anyio.to_thread.run_sync(self._open)
+        self._write_lock = anyio.Lock()
+        self._read_lock = anyio.Lock()
+        self._pending = _Batch()
+        self._wake = anyio.Event()
+        self._stopping = False
+        self._drained = anyio.Event()
+        try:
+            async with anyio.create_task_group() as self._task_group:
+                self._task_group.start_soon(self._write_pending)
+                task_status.started()
+        finally:
+            self._task_group = None
+            writer, reader, self._writer, self._reader = self._writer, self._reader, None, None
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_close_all, writer, reader)
+
+    async def stop(self) -> None:
+        """Commit what is pending, let compactions finish, and close the file."""
+        if self._task_group is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        await self._drained.wait()
+        self._task_group.cancel_scope.cancel()
+
+    def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute(f"PRAGMA synchronous={self.synchronous}")
+        writer.executescript(SCHEMA)
+        reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        reader.execute("PRAGMA query_only=1")
+        return writer, reader
+
+    # the room log
+
+    async def history_id(self, room: str) -> str:
+        """The id of the room's Y history: it stays the same until the history starts anew."""
+        return (await self._room(room))[1]
+
+    async def load(self, room: str) -> StoredRoom:
+        """The room's whole state as one update, read and merged off the event loop."""
+        key, history_id = await self._room(room)
+        rows = await self._read(lambda db: db.execute("SELECT data FROM updates WHERE room=? ORDER BY id", (key,)).fetchall())
+        self._log_sizes[key] = _LogSize(len(rows), sum(len(data) for (data,) in rows))
+        if not rows:
+            return StoredRoom(None, history_id)
+        update = rows[0][0] if len(rows) == 1 else await anyio.to_thread.run_sync(merge_updates, *(data for (data,) in rows))
+        return StoredRoom(update, history_id)
+
+    async def append(self, room: str, updates: list[bytes]) -> None:
+        """Store updates durably; returns once they are committed (together with everyone else's)."""
+        key, _ = await self._room(room)
+        if self._stopping:
+            raise DocumentStoreError(f"the document store is closing; room {room} cannot be written")
+        batch = self._pending
+        batch.rows.extend((key, update) for update in updates)
+        self._wake.set()
+        await batch.committed.wait()
+        if batch.error is not None:
+            raise DocumentStoreError(f"could not store updates of room {room}: {batch.error}") from batch.error
+
+    async def _write_pending(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake = anyio.Event()
+            batch, self._pending = self._pending, _Batch()
+            if batch.rows:
+                try:
+                    await self._write(lambda db: _insert_rows(db, batch.rows))
+                except Exception as error:  # every appender of the batch gets it
+                    batch.error = error
+                else:
+                    self._count(batch.rows)
+            batch.committed.set()
+            if self._stopping and not self._pending.rows:
+                for compacted in list(self._compacting.values()):  # let them commit before the file closes
+                    await compacted.wait()
+                self._drained.set()
+                return
+
+    def _count(self, rows: list[tuple[int, bytes]]) -> None:
+        for key, data in rows:
+            size = self._log_sizes.setdefault(key, _LogSize())
+            size.rows += 1
+            size.bytes += len(data)
+            due = size.rows >= self.compact_after_updates or size.bytes >= self.compact_after_bytes
+            if due and key not in self._compacting and size.rows > 1:
+                self._compacting[key] = anyio.Event()
+                self._task_group.start_soon(self._compact_key, key)
+
+    # compaction
+
+    async def compact(self, room: str) -> None:
+        """Merge the room's log into one snapshot now (it also happens by itself, by count and size)."""
+        key, _ = await self._room(room)
+        while key in self._compacting:
+            await self._compacting[key].wait()
+        self._compacting[key] = anyio.Event()
+        await self._compact_key(key)
+
+    async def _compact_key(self, key: int) -> None:
+        try:
+            rows = await self._read(
+                lambda db: db.execute("SELECT id, data FROM updates WHERE room=? ORDER BY id", (key,)).fetchall()
+            )
+            if len(rows) < 2:
+                return
+            last_id = rows[-1][0]
+            snapshot = await anyio.to_thread.run_sync(merge_updates, *(data for _, data in rows))
+            await self._write(lambda db: _replace_with_snapshot(db, key, last_id, snapshot))
+            size = self._log_sizes.setdefault(key, _LogSize())
+            size.rows -= len(rows) - 1
+            size.bytes += len(snapshot) - sum(len(data) for _, data in rows)
+        except Exception:
+            # The log is untouched (one transaction); it is retried when the next rows arrive.
+            self.log.exception("Compaction of room #%s failed", key)
+        finally:
+            self._compacting.pop(key).set()
+
+    # per-room metadata
+
+    async def get_metadata(self, room: str, key: str) -> bytes | None:
+        """A value the integration keeps with the room (e.g. the last snapshot written to CS3 and its etag)."""
+        room_key, _ = await self._room(room)
+        row = await self._read(
+            lambda db: db.execute("SELECT value FROM room_metadata WHERE room=? AND key=?", (room_key, key)).fetchone()
+        )
+        return None if row is None else row[0]
+
+    async def set_metadata(self, room: str, key: str, value: bytes | None) -> None:
+        """Set (or, with None, delete) a metadata value; durable on return."""
+        room_key, _ = await self._room(room)
+        if value is None:
+            await self._write(lambda db: _in_transaction(db, "DELETE FROM room_metadata WHERE room=? AND key=?", (room_key, key)))
+        else:
+            await self._write(
+                lambda db: _in_transaction(
+                    db, "INSERT OR REPLACE INTO room_metadata(room, key, value) VALUES (?, ?, ?)", (room_key, key, value)
+                )
+            )
+
+    # plumbing
+
+    async def _room(self, name: str) -> tuple[int, str]:
+        known = self._rooms.get(name)
+        if known is None:
+            known = await self._write(lambda db: _room_row(db, name))
+            self._rooms[name] = known
+        return known
+
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._writer is None:
+            raise DocumentStoreError("the document store is not running")
+        async with self._write_lock:
+            return await anyio.to_thread.run_sync(work, self._writer)
+
+    async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._reader is None:
+            raise DocumentStoreError("the document store is not running")
+        async with self._read_lock:
+            return await anyio.to_thread.run_sync(work, self._reader)
+
+
+def _in_transaction(db: sqlite3.Connection, sql: str, parameters: tuple) -> None:
+    with db:  # commits, or rolls back on error
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(sql, parameters)
+
+
+def _insert_rows(db: sqlite3.Connection, rows: list[tuple[int, bytes]]) -> None:
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany("INSERT INTO updates(room, data) VALUES (?, ?)", rows)
+
+
+def _replace_with_snapshot(db: sqlite3.Connection, key: int, last_id: int, snapshot: bytes) -> None:
+    # Rows appended meanwhile have larger ids, so they stay after the snapshot in the log.
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("DELETE FROM updates WHERE room=? AND id<?", (key, last_id))
+        db.execute("UPDATE updates SET data=? WHERE id=?", (snapshot, last_id))
+
+
+def _room_row(db: sqlite3.Connection, name: str) -> tuple[int, str]:
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT OR IGNORE INTO rooms(name, history) VALUES (?, ?)", (name, str(uuid.uuid4())))
+        return db.execute("SELECT id, history FROM rooms WHERE name=?", (name,)).fetchone()
+
+
+def _close_all(*connections: sqlite3.Connection | None) -> None:
+    for connection in connections:
+        if connection is not None:
+            connection.close()

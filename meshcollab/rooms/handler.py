@@ -1,0 +1,90 @@
+"""The room websocket for tornado: `/api/collaboration/room/{format}:{type}:{fileId}`.
+
+Mount it with the registry: `(r"/api/collaboration/room/(.+)", RoomWebSocketHandler, {"registry": registry})`.
+It only adapts tornado to a room `Connection`; who may do what is decided by `room_access`, which the
+extension overrides (authentication, CS3 permissions). The origin check is tornado's same-origin check
+unless the extension mixes in jupyter_server's `WebSocketMixin`, whose `check_origin` applies the
+server's `allow_origin` settings; this class never accepts every origin.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable
+from enum import Enum
+
+from tornado import web
+from tornado.websocket import WebSocketHandler
+
+from .connection import CloseCode, Connection
+from .registry import RoomRegistry
+from .room import Room, RoomLoadError, SessionMismatch
+
+
+class RoomAccess(Enum):
+    READ_WRITE = "read-write"
+    READ_ONLY = "read-only"
+
+
+def _retrieve_exception(future: Awaitable) -> None:
+    # Only the last send of a run is awaited (see Transport.send); the others must not log errors.
+    if not future.cancelled():
+        future.exception()
+
+
+class RoomWebSocketHandler(WebSocketHandler):
+    def initialize(self, registry: RoomRegistry) -> None:
+        self.registry = registry
+        self.room: Room | None = None
+        self.connection: Connection | None = None
+        self._access = RoomAccess.READ_WRITE
+        self._gone = False
+
+    @property
+    def max_message_size(self) -> int:
+        return self.registry.max_message_size
+
+    async def room_access(self, room_id: str) -> RoomAccess:
+        """What the requesting user may do in the room; raise `web.HTTPError(403)` to refuse.
+
+        Called before the websocket upgrade, so a refusal is a plain HTTP error."""
+        return RoomAccess.READ_WRITE
+
+    async def get(self, room_id: str) -> None:
+        if room_id.count(":") < 2 or not all(room_id.split(":", 2)):
+            raise web.HTTPError(400, f"room id {room_id!r} is not of the form format:type:fileId")
+        self._access = await self.room_access(room_id)
+        await super().get(room_id)
+
+    async def open(self, room_id: str) -> None:
+        session_id = self.get_query_argument("sessionId", None)
+        try:
+            self.room, self.connection = await self.registry.connect(
+                room_id, self, read_only=self._access is RoomAccess.READ_ONLY, session_id=session_id
+            )
+        except SessionMismatch as mismatch:
+            # JupyterLab parses this reason and offers to reload the page.
+            reason = {"reason": "unknown_session", "sessionId": mismatch.session_id or "", "reloadable": True}
+            self.close(CloseCode.SESSION_EXPIRED, json.dumps(reason, separators=(",", ":")))
+            return
+        except RoomLoadError:
+            self.close(CloseCode.ROOM_LOAD_FAILED, "the document could not be loaded")
+            return
+        if self._gone:  # the client left while it was being admitted
+            self.connection.lost()
+
+    async def on_message(self, message: str | bytes) -> None:
+        if self.connection is not None:
+            await self.room.receive(self.connection, message)
+
+    def on_close(self) -> None:
+        self._gone = True
+        if self.connection is not None:
+            self.connection.lost()
+
+    # the Transport of the connection
+
+    def send(self, message: bytes) -> Awaitable[None]:
+        future = self.write_message(message, binary=True)
+        future.add_done_callback(_retrieve_exception)
+        return future

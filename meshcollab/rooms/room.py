@@ -1,0 +1,348 @@
+"""A room: one Y document, the clients editing it, and the path of every change through it.
+
+A change (from a client, or made on `room.doc` by the server) is committed by the document once,
+stored durably, and only then encoded once and queued, as the same bytes, to every other client.
+Changes that arrive while a store commit is in flight are stored together by the next commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import anyio
+from anyio.abc import TaskGroup, TaskStatus
+from pycrdt import Doc, TransactionEvent
+
+from .awareness import RoomAwareness
+from .connection import CloseCode, Connection, Transport
+from .document_store import DocumentStore, DocumentStoreError
+from .hooks import RoomHooks
+from .protocol import (
+    AwarenessUpdate,
+    Notice,
+    ProtocolError,
+    SaveRequest,
+    SaveStatus,
+    SyncStep1,
+    SyncUpdate,
+    UnknownRawRequest,
+    decode,
+    encode_save_reply,
+    encode_sync_step1,
+    encode_sync_step2,
+    encode_sync_update,
+)
+
+EMPTY_UPDATE = b"\x00\x00"
+
+READ_ONLY = Notice(
+    "read-only",
+    "You can view this document but not edit it: your changes are not saved and not shown to others.",
+)
+
+
+class RoomClosed(Exception):
+    """The room is unloading; connect again (the registry does) to get it reloaded."""
+
+
+class RoomLoadError(RuntimeError):
+    """The room's content could not be loaded; it is not served."""
+
+
+class SessionMismatch(Exception):
+    """The client's document comes from another history of this room: merging it would duplicate content."""
+
+    def __init__(self, room_id: str, session_id: str | None) -> None:
+        super().__init__(f"room {room_id}: session {session_id!r} belongs to another history of this document")
+        self.session_id = session_id
+
+
+class Room:
+    """Create it in async code and run it with `await tg.start(room.run)` (the registry does);
+    that returns once the document is loaded."""
+
+    def __init__(
+        self,
+        room_id: str,
+        store: DocumentStore,
+        hooks: RoomHooks,
+        *,
+        close_delay: float,
+        max_buffered_bytes: int,
+        log: logging.Logger,
+    ) -> None:
+        self.id = room_id
+        self.doc = Doc()
+        self.history_id = ""  # set by loading; clients present it as their sessionId
+        self.hooks = hooks
+        self.log = log
+        self._store = store
+        self._close_delay = close_delay
+        self._max_buffered_bytes = max_buffered_bytes
+        self._members: tuple[Connection, ...] = ()
+        self._has_clients = False  # as told to the hooks: flips under _membership_lock
+        self._awareness = RoomAwareness()
+        self._status: Notice | None = None
+        self._applying: tuple[Connection, bytes] | None = None
+        self._unflushed: list[tuple[bytes, Connection | None]] = []  # committed, not yet stored
+        self._closing = False
+        self._stop_requested = False
+        self._failure: DocumentStoreError | None = None
+        self._task_group: TaskGroup | None = None
+        self.load_error: RoomLoadError | None = None
+        self.loaded = anyio.Event()  # set when loading is over, successful or not (see load_error)
+        self.closed = anyio.Event()
+        self._changed = anyio.Event()
+        self._membership_lock = anyio.Lock()
+        self._dirty = anyio.Event()
+        self._open_batch = anyio.Event()  # set once the changes not yet taken by a flush are stored
+        self._in_flight: anyio.Event | None = None
+
+    @property
+    def connections(self) -> tuple[Connection, ...]:
+        return self._members
+
+    # lifecycle
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Load, serve until idle for `close_delay` (or `stop()`), then close."""
+        try:
+            try:
+                await self._load()
+            except Exception as error:
+                self.load_error = RoomLoadError(f"room {self.id} could not be loaded: {error}")
+                raise self.load_error from error
+            finally:
+                self.loaded.set()
+            async with anyio.create_task_group() as self._task_group:
+                self._task_group.start_soon(self._flush_continuously)
+                task_status.started()
+                await self._serve_until_idle()
+                await self._close()
+                self._task_group.cancel_scope.cancel()
+        finally:
+            self._closing = True
+            self.closed.set()
+
+    def stop(self) -> None:
+        """Close the room now (clients are disconnected and reconnect to a fresh load)."""
+        self._stop_requested = True
+        self._signal()
+
+    async def _load(self) -> None:
+        stored = await self._store.load(self.id)
+        self.history_id = stored.history_id
+        if stored.update is not None:
+            self.doc.apply_update(stored.update)
+        self.doc.observe(self._on_transaction)
+        if stored.update is None:
+            await self.hooks.on_load(self)
+            # Stored before anyone syncs, so a later load finds this history, not the file again.
+            await self._flush_once(changed=False)
+
+    async def _serve_until_idle(self) -> None:
+        while not self._stop_requested:
+            changed = self._changed
+            if self._has_clients or self._members:
+                await changed.wait()
+                continue
+            with anyio.move_on_after(self._close_delay) as idle:
+                await changed.wait()
+            if idle.cancelled_caught and not (self._has_clients or self._members):
+                return
+
+    async def _close(self) -> None:
+        self._closing = True
+        for connection in self._members:
+            connection.close(CloseCode.GOING_AWAY, "the room closed; reconnect to continue")
+        async with self._membership_lock:
+            if self._has_clients:
+                self._has_clients = False
+                await self._call_hook("on_last_client", self.hooks.on_last_client)
+        try:
+            await self.flushed()
+        except DocumentStoreError:
+            return  # the hooks must not save a state that the store does not have
+        await self._call_hook("on_close", self.hooks.on_close)
+
+    def _signal(self) -> None:
+        self._changed.set()
+        self._changed = anyio.Event()
+
+    # clients
+
+    async def connect(self, transport: Transport, *, read_only: bool, session_id: str | None) -> Connection:
+        """Admit a client: it gets sync step 1, everyone's awareness and the room's status."""
+        if session_id != self.history_id:
+            raise SessionMismatch(self.id, session_id)
+        connection = Connection(
+            transport, read_only=read_only, max_buffered_bytes=self._max_buffered_bytes, on_close=self._leave
+        )
+        async with self._membership_lock:
+            if self._closing:
+                raise RoomClosed(self.id)
+            if not self._has_clients:
+                self._has_clients = True
+                await self._call_hook("on_first_client", self.hooks.on_first_client)
+            self._members += (connection,)
+        self._task_group.start_soon(connection.run_sender)
+        connection.send(encode_sync_step1(self.doc.get_state()))
+        for message in (self._awareness.snapshot(), self._status and self._status.encode()):
+            if message:
+                connection.send(message)
+        self._signal()
+        return connection
+
+    async def receive(self, connection: Connection, message: bytes) -> None:
+        """Handle one client message. Returns once its effect is durable: the transport waits for it
+        before reading the next message, which is the client's backpressure."""
+        if connection.closed:
+            return
+        try:
+            decoded = decode(message)
+            if isinstance(decoded, SyncUpdate):
+                await self._apply_client_update(connection, decoded.update)
+            elif isinstance(decoded, SyncStep1):
+                await self.flushed()  # never send what is not stored yet
+                connection.send(encode_sync_step2(self._update_since(decoded.state_vector)))
+            elif isinstance(decoded, AwarenessUpdate):
+                # Relay the same bytes to everyone, the sender included: y-websocket clients count
+                # that echo as a sign of life and reconnect after 30 s of silence.
+                self._awareness.apply(decoded, connection)
+                self._broadcast(message)
+            elif isinstance(decoded, SaveRequest):
+                self._task_group.start_soon(self._answer_save, connection, decoded.request_id)
+            elif isinstance(decoded, UnknownRawRequest):
+                self.log.debug("Room %s: ignoring unknown RAW request %r", self.id, decoded.name)
+        except ProtocolError as error:
+            self.log.info("Room %s: closing a connection that sent a bad message: %s", self.id, error)
+            connection.close(CloseCode.PROTOCOL_ERROR, str(error))
+        except DocumentStoreError:
+            pass  # the room is failing: every connection is being closed with the reason
+
+    async def _apply_client_update(self, connection: Connection, update: bytes) -> None:
+        if connection.read_only:
+            if not connection.told_read_only:
+                connection.told_read_only = True
+                connection.send(READ_ONLY.encode())
+            return
+        self._applying = (connection, update)
+        try:
+            self.doc.apply_update(update)
+        except ValueError as error:
+            raise ProtocolError(f"invalid Y update: {error}") from None
+        finally:
+            self._applying = None
+        await self.flushed()
+
+    def _update_since(self, state_vector: bytes) -> bytes:
+        try:
+            return self.doc.get_update(state_vector)
+        except ValueError as error:
+            raise ProtocolError(f"invalid state vector: {error}") from None
+
+    def _leave(self, connection: Connection) -> None:
+        if connection not in self._members:
+            return
+        self._members = tuple(member for member in self._members if member is not connection)
+        removal = self._awareness.remove_owner(connection)
+        if removal:
+            self._broadcast(removal)
+        self._task_group.start_soon(self._after_leave)
+
+    async def _after_leave(self) -> None:
+        async with self._membership_lock:
+            if self._has_clients and not self._members:
+                self._has_clients = False
+                await self._call_hook("on_last_client", self.hooks.on_last_client)
+        self._signal()
+
+    async def _answer_save(self, connection: Connection, request_id: int) -> None:
+        status: SaveStatus = "failed"
+        if connection.read_only:
+            connection.send(READ_ONLY.encode())
+        else:
+            try:
+                await self.flushed()
+                status = await self.hooks.on_save_request(self)
+            except Exception:
+                self.log.exception("Room %s: saving failed", self.id)
+        connection.send(encode_save_reply(request_id, status))
+
+    # status shown to clients
+
+    def set_status(self, notice: Notice) -> None:
+        """A lasting state (e.g. "save-blocked": locked by X): sent now and to everyone who joins later."""
+        self._status = notice
+        self._broadcast(notice.encode())
+
+    def notify(self, notice: Notice) -> None:
+        """A one-off notice to the clients present."""
+        self._broadcast(notice.encode())
+
+    def _broadcast(self, message: bytes, skip: Connection | None = None) -> None:
+        for connection in self._members:
+            if connection is not skip:
+                connection.send(message)
+
+    # the path of a change: committed → stored → sent
+
+    def _on_transaction(self, event: TransactionEvent) -> None:
+        update = event.update
+        if update == EMPTY_UPDATE:
+            return
+        # The sender already has its update, unless committing it released more (pending) content.
+        origin = self._applying[0] if self._applying and self._applying[1] == update else None
+        self._unflushed.append((update, origin))
+        self._dirty.set()
+
+    async def flushed(self) -> None:
+        """Wait until every change committed so far is stored and sent; raises if the store failed."""
+        if self._unflushed:
+            await self._open_batch.wait()
+        elif self._in_flight is not None:
+            await self._in_flight.wait()
+        if self._failure is not None:
+            raise self._failure
+
+    async def _flush_continuously(self) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty = anyio.Event()
+            try:
+                await self._flush_once()
+            except DocumentStoreError as error:
+                self.log.error("Room %s: %s; closing the room", self.id, error)
+                for connection in self._members:
+                    connection.close(CloseCode.INTERNAL_ERROR, "the server cannot store edits now; reconnect later")
+                self.stop()
+                return
+
+    async def _flush_once(self, changed: bool = True) -> None:
+        if not self._unflushed:
+            return
+        batch, self._unflushed = self._unflushed, []
+        self._in_flight, self._open_batch = self._open_batch, anyio.Event()
+        try:
+            await self._store.append(self.id, [update for update, _ in batch])
+        except DocumentStoreError as error:
+            self._failure = error  # what is in memory is not durable: this room instance must go
+            raise
+        finally:
+            self._in_flight.set()
+            self._in_flight = None
+        for update, origin in batch:
+            self._broadcast(encode_sync_update(update), skip=origin)
+        if not changed:
+            return
+        try:
+            self.hooks.on_change(self)
+        except Exception:
+            self.log.exception("Room %s: on_change hook failed", self.id)
+
+    async def _call_hook(self, name: str, hook: Callable[[Room], Awaitable[None]]) -> None:
+        try:
+            await hook(self)
+        except Exception:
+            self.log.exception("Room %s: %s hook failed", self.id, name)
