@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from traitlets import Bool, Float, Int, TraitError, Unicode, validate
+from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 
@@ -66,6 +66,14 @@ class CS3Config(Configurable):
         "meshcollab",
         config=True,
         help="Application name put on the locks we take and sent as X-Lock-Holder with locked writes.",
+    )
+    version_download = Enum(
+        ["opaque", "resource_id"],
+        default_value="opaque",
+        config=True,
+        help="How the gateway addresses the download of a file version. 'opaque': the file's reference "
+        "with the version key as `version_key` in the request's opaque map (cs3org/reva, e.g. CERNBox on "
+        "EOS). 'resource_id': a resource id whose opaque id is the version key (Reva's decomposedfs, oCIS).",
     )
     basic_auth_type = Unicode(
         "basic", config=True, help="Auth type of username/password logins in the gateway's auth registry."

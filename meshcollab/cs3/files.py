@@ -10,7 +10,7 @@ from cs3.storage.provider.v1beta1 import provider_api_pb2 as provider
 from cs3.storage.provider.v1beta1 import resources_pb2 as storage
 from cs3.types.v1beta1 import types_pb2 as types
 
-from meshcollab.cs3.errors import AlreadyExists, Conflict, NotFound
+from meshcollab.cs3.errors import AlreadyExists, Conflict, Locked, NotFound
 from meshcollab.cs3.models import Quota, Resource, plain_opaque
 from meshcollab.cs3.references import Reference, ResourceId, Target, to_reference
 from meshcollab.cs3.transfer import choose_protocol, read_all
@@ -171,15 +171,38 @@ class FileService:
             url, token = choose_protocol(response.protocols, url_field="upload_endpoint", resource=described)
             return await self._session.endpoint(url, token)
 
-        await self._session.transfers.upload(
-            initiate,
-            content,
-            size=size,
-            lock_id=lock_id,
-            lock_holder=lock_holder or self._session.config.app_name,
-            resource=described,
-        )
+        try:
+            await self._session.transfers.upload(
+                initiate,
+                content,
+                size=size,
+                lock_id=lock_id,
+                lock_holder=lock_holder or self._session.config.app_name,
+                resource=described,
+            )
+        except Conflict as refusal:
+            raise await self._explain_refusal(reference, refusal, lock_id) from refusal
         return await self.stat(reference)
+
+    async def _explain_refusal(self, reference: Reference, refusal: Conflict, lock_id: str) -> Conflict:
+        """Locked, naming the holder, when a lock we do not hold is why the write was refused.
+
+        Gateways refuse such a write either at InitiateFileUpload (FAILED_PRECONDITION) or at the PUT
+        (HTTP 409); callers get Locked either way.
+        """
+        lock = await self._session.locks.get(reference)
+        if lock is None or lock.lock_id == lock_id:
+            return refusal
+        holder = lock.app_name or "an application"
+        until = f" until {lock.expiration.isoformat(timespec='seconds')}" if lock.expiration else ""
+        user = f" for user {lock.user.opaque_id}" if lock.user else ""
+        return Locked(
+            f"locked by {holder}{user}{until}; a write must carry the lock's id ({refusal.message})",
+            operation="upload",
+            resource=str(reference),
+            code=refusal.code,
+            source=refusal.source,
+        )
 
     async def _check_preconditions(self, reference: Reference, if_match: str | None, if_not_exists: bool) -> None:
         try:

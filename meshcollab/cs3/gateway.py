@@ -82,9 +82,12 @@ class CS3Gateway:
     async def login_token(self, token: str) -> CS3Session:
         """A session from a CS3 access token the gateway already issued, used as is. It cannot renew
         the token: once it expires, calls raise TokenExpired."""
-        session_token = SessionToken(token, credentials=None, authenticate=self._authenticate, margin=self.config.token_renewal_margin)
-        user = await self._channel.call("WhoAmI", gateway.WhoAmIRequest(token=token), token=token, resource="access token")
-        return self._session(session_token, User.from_proto(user.user))
+        session_token = SessionToken(
+            token, credentials=None, authenticate=self._authenticate, margin=self.config.token_renewal_margin
+        )
+        await session_token.fresh()  # an expired token fails here, clearly, before anything is sent
+        response = await self._channel.call("WhoAmI", gateway.WhoAmIRequest(token=token), token=token, resource="access token")
+        return self._session(session_token, User.from_proto(response.user))
 
     async def login_public_link(self, link_token: str, password: str | None = None) -> CS3Session:
         """A guest session of a public link, which reaches the linked resource only

@@ -1,0 +1,45 @@
+"""Fixtures of the adapter's integration tests: a gateway connected to the embedded store, and
+sessions of Reva's demo users, each test working in a folder of its own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
+
+
+def _config_for(store) -> CS3Config:
+    return CS3Config(gateway=store.grpc_address, deadline=15, retries=2, retry_backoff=0.05, chunk_size=64 * 1024)
+
+
+@pytest.fixture
+def config_for():
+    """Adapter settings for a given store process (for tests that start their own store)."""
+    return _config_for
+
+
+@pytest.fixture
+async def gateway(store) -> AsyncIterator[CS3Gateway]:
+    async with CS3Gateway(_config_for(store)) as gw:
+        yield gw
+
+
+@pytest.fixture
+async def einstein(gateway: CS3Gateway) -> CS3Session:
+    return await gateway.login_basic("einstein", "relativity")
+
+
+@pytest.fixture
+async def marie(gateway: CS3Gateway) -> CS3Session:
+    return await gateway.login_basic("marie", "radioactivity")
+
+
+@pytest.fixture
+async def workdir(einstein: CS3Session) -> str:
+    """A fresh folder in einstein's home, so tests sharing a store never see each other's files."""
+    path = f"{await einstein.home()}/cs3-test-{uuid.uuid4().hex[:10]}"
+    await einstein.files.mkdir(path)
+    return path
