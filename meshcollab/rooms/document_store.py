@@ -174,13 +174,13 @@ class DocumentStore(LoggingConfigurable):
         update = rows[0][0] if len(rows) == 1 else await anyio.to_thread.run_sync(merge_updates, *(data for (data,) in rows))
         return StoredRoom(update, history_id)
 
-    async def append(self, room: str, updates: list[bytes]) -> None:
-        """Store updates durably; returns once they are committed (together with everyone else's)."""
+    async def append(self, room: str, update: bytes) -> None:
+        """Store an update durably; returns once it is committed (together with everyone else's)."""
         key, _ = await self._room(room)
         if self._stopping:
             raise DocumentStoreError(f"the document store is closing; room {room} cannot be written")
         batch = self._pending
-        batch.rows.extend((key, update) for update in updates)
+        batch.rows.append((key, update))
         self._wake.set()
         await batch.committed.wait()
         if batch.error is not None:
