@@ -9,9 +9,9 @@ token expires it raises TokenExpired and the user has to log in again.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Awaitable, Callable
 
 import anyio
 import jwt

@@ -19,7 +19,8 @@ class CS3Config(Configurable):
     tls = Bool(
         False,
         config=True,
-        help="Talk to the gateway over TLS. The data transfer endpoints follow the scheme the gateway hands out.",
+        help="Talk to the gateway over TLS. Data transfers follow the scheme of the endpoints the gateway "
+        "hands out.",
     )
     tls_ca_file = Unicode(
         "",

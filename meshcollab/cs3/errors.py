@@ -135,7 +135,11 @@ def error_from_status(status: Status, *, operation: str, resource: str) -> CS3Er
     if status.code == code_pb2.CODE_OK:
         return None
     return error_for_code(
-        code_pb2.Code.Name(status.code), status.message, operation=operation, resource=resource, source="status"
+        code_pb2.Code.Name(status.code),
+        status.message,
+        operation=operation,
+        resource=resource,
+        source="status",
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import aclosing
-from typing import TYPE_CHECKING, AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from cs3.gateway.v1beta1 import gateway_api_pb2 as gateway
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as provider
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from meshcollab.cs3.session import CS3Session
 
 
-async def stat_message(session: CS3Session, reference: Reference, metadata_keys: Sequence[str] = ()) -> storage.ResourceInfo:
+async def stat_message(
+    session: CS3Session, reference: Reference, metadata_keys: Sequence[str] = ()
+) -> storage.ResourceInfo:
     """The raw ResourceInfo, for calls that must send one back (CreateShare, CreatePublicShare)."""
     request = provider.StatRequest(ref=reference.to_proto(), arbitrary_metadata_keys=list(metadata_keys))
     response = await session.call("Stat", request, resource=str(reference))
@@ -51,7 +54,9 @@ async def download(
         url, token = choose_protocol(response.protocols, url_field="download_endpoint", resource=described)
         return await session.endpoint(url, token)
 
-    async with aclosing(session.transfers.download(initiate, offset=offset, length=length, resource=described)) as chunks:
+    async with aclosing(
+        session.transfers.download(initiate, offset=offset, length=length, resource=described)
+    ) as chunks:
         async for chunk in chunks:
             yield chunk
 
@@ -78,14 +83,22 @@ class FileService:
     async def list(self, target: Target, *, metadata_keys: Sequence[str] = ()) -> list[Resource]:
         """The entries of a folder, in the server's order."""
         reference = to_reference(target)
-        request = provider.ListContainerRequest(ref=reference.to_proto(), arbitrary_metadata_keys=list(metadata_keys))
-        infos = await self._session.call_paged("ListContainer", request, items="infos", resource=str(reference))
+        request = provider.ListContainerRequest(
+            ref=reference.to_proto(), arbitrary_metadata_keys=list(metadata_keys)
+        )
+        infos = await self._session.call_paged(
+            "ListContainer", request, items="infos", resource=str(reference)
+        )
         return [Resource.from_proto(info) for info in infos]
 
     async def mkdir(self, target: Target) -> None:
         """Create a folder; its parent must exist (AlreadyExists if the folder does)."""
         reference = to_reference(target)
-        await self._session.call("CreateContainer", provider.CreateContainerRequest(ref=reference.to_proto()), resource=str(reference))
+        await self._session.call(
+            "CreateContainer",
+            provider.CreateContainerRequest(ref=reference.to_proto()),
+            resource=str(reference),
+        )
 
     async def touch(self, target: Target, *, lock_id: str = "") -> None:
         """Create an empty file."""
@@ -101,14 +114,18 @@ class FileService:
     async def move(self, source: Target, destination: Target, *, lock_id: str = "") -> None:
         """Move or rename; the resource keeps its id."""
         source_ref, destination_ref = to_reference(source), to_reference(destination)
-        request = provider.MoveRequest(source=source_ref.to_proto(), destination=destination_ref.to_proto(), lock_id=lock_id)
+        request = provider.MoveRequest(
+            source=source_ref.to_proto(), destination=destination_ref.to_proto(), lock_id=lock_id
+        )
         await self._session.call("Move", request, resource=f"{source_ref} -> {destination_ref}")
 
     async def set_metadata(self, target: Target, metadata: Mapping[str, str], *, lock_id: str = "") -> None:
         """Set arbitrary metadata keys (the other keys stay as they are)."""
         reference = to_reference(target)
         request = provider.SetArbitraryMetadataRequest(
-            ref=reference.to_proto(), arbitrary_metadata=storage.ArbitraryMetadata(metadata=dict(metadata)), lock_id=lock_id
+            ref=reference.to_proto(),
+            arbitrary_metadata=storage.ArbitraryMetadata(metadata=dict(metadata)),
+            lock_id=lock_id,
         )
         await self._session.call("SetArbitraryMetadata", request, resource=str(reference))
 
@@ -122,7 +139,9 @@ class FileService:
     async def quota(self, target: Target | None = None) -> Quota:
         """The quota of the storage holding `target` (default: the user's home)."""
         reference = to_reference(target if target is not None else await self._session.home())
-        response = await self._session.call("GetQuota", gateway.GetQuotaRequest(ref=reference.to_proto()), resource=str(reference))
+        response = await self._session.call(
+            "GetQuota", gateway.GetQuotaRequest(ref=reference.to_proto()), resource=str(reference)
+        )
         return Quota(total_bytes=response.total_bytes, used_bytes=response.used_bytes)
 
     def read(self, target: Target, *, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
@@ -204,13 +223,17 @@ class FileService:
             source=refusal.source,
         )
 
-    async def _check_preconditions(self, reference: Reference, if_match: str | None, if_not_exists: bool) -> None:
+    async def _check_preconditions(
+        self, reference: Reference, if_match: str | None, if_not_exists: bool
+    ) -> None:
         try:
             current = await self.stat(reference)
         except NotFound:
             if if_match is not None:
                 raise Conflict(
-                    f"expected etag {if_match}, but the file no longer exists", operation="upload", resource=str(reference)
+                    f"expected etag {if_match}, but the file no longer exists",
+                    operation="upload",
+                    resource=str(reference),
                 ) from None
             return
         if if_not_exists:

@@ -28,7 +28,7 @@ from meshcollab.cs3.transfer import DataTransfer
 
 
 class CS3Gateway:
-    """A CS3 gateway (Reva, or `meshcollab store`). Use `async with`, or `await start()` and `await aclose()`."""
+    """A CS3 gateway (Reva, or `meshcollab store`): `async with` it, or `start()` and `aclose()` it."""
 
     def __init__(self, config: CS3Config | None = None) -> None:
         self.config = config if config is not None else CS3Config()
@@ -38,7 +38,9 @@ class CS3Gateway:
 
     async def start(self) -> None:
         await self._channel.open()
-        self._http = httpx.AsyncClient(verify=await self._tls_context(), timeout=httpx.Timeout(self.config.deadline))
+        self._http = httpx.AsyncClient(
+            verify=await self._tls_context(), timeout=httpx.Timeout(self.config.deadline)
+        )
         self._transfers = DataTransfer(self.config, self._http)
 
     async def aclose(self) -> None:
@@ -60,6 +62,7 @@ class CS3Gateway:
         config = self.config
         if not (config.tls_ca_file or config.tls_cert_file):
             return True  # the system's trust store for https endpoints; http ones need nothing
+
         def load() -> ssl.SSLContext:
             context = ssl.create_default_context(cafile=config.tls_ca_file or None)
             if config.tls_cert_file:
@@ -76,7 +79,9 @@ class CS3Gateway:
     async def login_bearer(self, oidc_token: str) -> CS3Session:
         """A session from an OIDC access token, exchanged for a CS3 token through the gateway's bearer
         auth provider. It renews its token while the OIDC token is valid, and raises TokenExpired after."""
-        credentials = Credentials(self.config.bearer_auth_type, "", oidc_token, expires_at=token_expiry(oidc_token))
+        credentials = Credentials(
+            self.config.bearer_auth_type, "", oidc_token, expires_at=token_expiry(oidc_token)
+        )
         return await self._login(credentials, "bearer token")
 
     async def login_token(self, token: str) -> CS3Session:
@@ -86,7 +91,9 @@ class CS3Gateway:
             token, credentials=None, authenticate=self._authenticate, margin=self.config.token_renewal_margin
         )
         await session_token.fresh()  # an expired token fails here, clearly, before anything is sent
-        response = await self._channel.call("WhoAmI", gateway.WhoAmIRequest(token=token), token=token, resource="access token")
+        response = await self._channel.call(
+            "WhoAmI", gateway.WhoAmIRequest(token=token), token=token, resource="access token"
+        )
         return self._session(session_token, User.from_proto(response.user))
 
     async def login_public_link(self, link_token: str, password: str | None = None) -> CS3Session:
@@ -105,14 +112,21 @@ class CS3Gateway:
     async def _login(self, credentials: Credentials, who: str) -> CS3Session:
         token, user = await self._authenticate_user(credentials, who)
         session_token = SessionToken(
-            token, credentials=credentials, authenticate=self._authenticate, margin=self.config.token_renewal_margin
+            token,
+            credentials=credentials,
+            authenticate=self._authenticate,
+            margin=self.config.token_renewal_margin,
         )
         return self._session(session_token, user)
 
     def _session(self, token: SessionToken, user: User) -> CS3Session:
         if self._transfers is None:
-            raise RuntimeError("the gateway is not started: use `async with CS3Gateway(...)` or `await start()`")
-        return CS3Session(config=self.config, channel=self._channel, transfers=self._transfers, token=token, user=user)
+            raise RuntimeError(
+                "the gateway is not started: use `async with CS3Gateway(...)` or `await start()`"
+            )
+        return CS3Session(
+            config=self.config, channel=self._channel, transfers=self._transfers, token=token, user=user
+        )
 
     async def _authenticate(self, credentials: Credentials) -> str:
         token, _ = await self._authenticate_user(credentials, credentials.auth_type)
@@ -120,11 +134,15 @@ class CS3Gateway:
 
     async def _authenticate_user(self, credentials: Credentials, who: str) -> tuple[str, User]:
         request = gateway.AuthenticateRequest(
-            type=credentials.auth_type, client_id=credentials.client_id, client_secret=credentials.client_secret
+            type=credentials.auth_type,
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
         )
         try:
             response = await self._channel.call("Authenticate", request, token=None, resource=who)
         except (NotFound, PermissionDenied) as error:
             # Gateways differ in how they refuse credentials; to the caller it is all a failed login.
-            raise Unauthenticated(error.message, operation="login", resource=who, code=error.code, source=error.source) from error
+            raise Unauthenticated(
+                error.message, operation="login", resource=who, code=error.code, source=error.source
+            ) from error
         return response.token, User.from_proto(response.user)

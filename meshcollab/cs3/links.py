@@ -22,7 +22,9 @@ def _link_reference(link_id: str) -> link.PublicShareReference:
     return link.PublicShareReference(id=link.PublicShareId(opaque_id=link_id))
 
 
-def _grant(permissions: Permissions | None = None, password: str | None = None, expiration: datetime | None = None) -> link.Grant:
+def _grant(
+    permissions: Permissions | None = None, password: str | None = None, expiration: datetime | None = None
+) -> link.Grant:
     grant = link.Grant(password=password or "")
     if permissions is not None:
         grant.permissions.permissions.CopyFrom(permissions.to_proto())
@@ -73,11 +75,15 @@ class LinkService:
             resource_id = await resource_id_of(self._session, target)
             filters.append(
                 api.ListPublicSharesRequest.Filter(
-                    type=api.ListPublicSharesRequest.Filter.TYPE_RESOURCE_ID, resource_id=resource_id.to_proto()
+                    type=api.ListPublicSharesRequest.Filter.TYPE_RESOURCE_ID,
+                    resource_id=resource_id.to_proto(),
                 )
             )
         shares = await self._session.call_paged(
-            "ListPublicShares", api.ListPublicSharesRequest(filters=filters), items="share", resource=str(target or "my links")
+            "ListPublicShares",
+            api.ListPublicSharesRequest(filters=filters),
+            items="share",
+            resource=str(target or "my links"),
         )
         return [PublicLink.from_proto(share) for share in shares]
 

@@ -18,6 +18,8 @@ from cs3.types.v1beta1 import types_pb2 as types
 
 from meshcollab.cs3.references import ResourceId
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
 
 def to_datetime(timestamp: types.Timestamp) -> datetime | None:
     if not (timestamp.seconds or timestamp.nanos):
@@ -28,13 +30,17 @@ def to_datetime(timestamp: types.Timestamp) -> datetime | None:
 def to_timestamp(moment: datetime) -> types.Timestamp:
     if moment.tzinfo is None:
         raise ValueError(f"a timestamp for CS3 needs a timezone, got the naive datetime {moment}")
-    seconds, fraction = divmod(moment.timestamp(), 1)
-    return types.Timestamp(seconds=int(seconds), nanos=int(round(fraction * 1e9)) % 1_000_000_000)
+    since_epoch = moment - _EPOCH  # exact, unlike the float of moment.timestamp()
+    return types.Timestamp(
+        seconds=since_epoch.days * 86400 + since_epoch.seconds, nanos=since_epoch.microseconds * 1000
+    )
 
 
 def plain_opaque(entries: dict[str, str]) -> types.Opaque:
     """An Opaque of plain-text entries, the way Reva passes extra arguments (e.g. `version_key`)."""
-    return types.Opaque(map={key: types.OpaqueEntry(decoder="plain", value=value.encode()) for key, value in entries.items()})
+    return types.Opaque(
+        map={key: types.OpaqueEntry(decoder="plain", value=value.encode()) for key, value in entries.items()}
+    )
 
 
 class ResourceType(enum.Enum):
@@ -96,7 +102,9 @@ class Permissions:
 
 
 # The roles Reva grants through shares and links (Reva's pkg/permissions/role.go).
-VIEWER = Permissions.of("get_path", "initiate_file_download", "list_container", "list_file_versions", "list_recycle", "stat")
+VIEWER = Permissions.of(
+    "get_path", "initiate_file_download", "list_container", "list_file_versions", "list_recycle", "stat"
+)
 EDITOR = Permissions(
     VIEWER.granted
     | {
@@ -128,7 +136,9 @@ class UserId:
 
     def to_proto(self) -> identity.UserId:
         return identity.UserId(
-            idp=self.idp, opaque_id=self.opaque_id, type=identity.UserType.Value(f"USER_TYPE_{self.type.upper()}")
+            idp=self.idp,
+            opaque_id=self.opaque_id,
+            type=identity.UserType.Value(f"USER_TYPE_{self.type.upper()}"),
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol
 
 from cs3.storage.provider.v1beta1 import resources_pb2 as storage
 
@@ -39,7 +39,7 @@ class ResourceId:
     space_id: str = ""
 
     def encode(self) -> str:
-        """A compact URL-safe string (letters, digits, "-", "_", ".") that `decode` turns back into this id."""
+        """A compact URL-safe string (letters, digits, "-", "_", ".") that `decode` turns back into it."""
         return _SEPARATOR.join(_b64encode(part) for part in (self.storage_id, self.space_id, self.opaque_id))
 
     @classmethod
@@ -47,7 +47,9 @@ class ResourceId:
         """The id that `encode` turned into `encoded`; InvalidArgument for anything else."""
         parts = encoded.split(_SEPARATOR)
         if len(parts) != 3 or not all(set(part) <= _BASE64URL for part in parts):
-            raise InvalidArgument(f"{encoded!r} is not an encoded resource id", operation="decode resource id")
+            raise InvalidArgument(
+                f"{encoded!r} is not an encoded resource id", operation="decode resource id"
+            )
         try:
             storage_id, space_id, opaque_id = (_b64decode(part) for part in parts)
         except (binascii.Error, UnicodeDecodeError, ValueError) as error:
@@ -57,11 +59,15 @@ class ResourceId:
         resource_id = cls(storage_id=storage_id, opaque_id=opaque_id, space_id=space_id)
         # Base64 has more than one spelling of some strings; only the canonical one names this id.
         if resource_id.encode() != encoded:
-            raise InvalidArgument(f"{encoded!r} is not a canonical resource id", operation="decode resource id")
+            raise InvalidArgument(
+                f"{encoded!r} is not a canonical resource id", operation="decode resource id"
+            )
         return resource_id
 
     def to_proto(self) -> storage.ResourceId:
-        return storage.ResourceId(storage_id=self.storage_id, space_id=self.space_id, opaque_id=self.opaque_id)
+        return storage.ResourceId(
+            storage_id=self.storage_id, space_id=self.space_id, opaque_id=self.opaque_id
+        )
 
     @classmethod
     def from_proto(cls, message: storage.ResourceId) -> ResourceId | None:
@@ -75,7 +81,6 @@ class ResourceId:
         return f"{self.storage_id}${self.space_id}!{self.opaque_id}"
 
 
-
 @dataclass(frozen=True)
 class Reference:
     """A CS3 reference: an absolute path, a resource id, or a resource id and a path relative to it."""
@@ -86,10 +91,13 @@ class Reference:
     def __post_init__(self) -> None:
         if self.resource_id is None:
             if not self.path.startswith("/"):
-                raise InvalidArgument(f"a path reference must be absolute, got {self.path!r}", operation="reference")
+                raise InvalidArgument(
+                    f"a path reference must be absolute, got {self.path!r}", operation="reference"
+                )
         elif self.path and not (self.path == "." or self.path.startswith("./")):
             raise InvalidArgument(
-                f"a path next to a resource id must be relative ('./name'), got {self.path!r}", operation="reference"
+                f"a path next to a resource id must be relative ('./name'), got {self.path!r}",
+                operation="reference",
             )
 
     @classmethod
@@ -116,7 +124,7 @@ class HasResourceId(Protocol):
 
 
 # What the API accepts wherever it needs a resource.
-Target = Union[str, ResourceId, Reference, HasResourceId]
+Target = str | ResourceId | Reference | HasResourceId
 
 
 def to_reference(target: Target) -> Reference:

@@ -46,6 +46,7 @@ READ_ONLY_CALLS = frozenset(
     }
 )
 
+
 async def _read_file(path: str) -> bytes | None:
     return await anyio.Path(path).read_bytes() if path else None
 
@@ -94,7 +95,9 @@ class GatewayChannel:
         attempt = 0
         while True:
             try:
-                response = await rpc(request, metadata=metadata, timeout=self._config.deadline, wait_for_ready=True)
+                response = await rpc(
+                    request, metadata=metadata, timeout=self._config.deadline, wait_for_ready=True
+                )
             except grpc.aio.AioRpcError as failure:
                 error = error_from_grpc(failure, operation=method, resource=resource)
                 error.__cause__ = failure

@@ -11,7 +11,16 @@ from cs3.storage.provider.v1beta1 import resources_pb2 as storage
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from meshcollab.cs3.files import resource_id_of, stat_message
-from meshcollab.cs3.models import VIEWER, Permissions, ReceivedShare, Share, ShareState, User, UserId, to_timestamp
+from meshcollab.cs3.models import (
+    VIEWER,
+    Permissions,
+    ReceivedShare,
+    Share,
+    ShareState,
+    User,
+    UserId,
+    to_timestamp,
+)
 from meshcollab.cs3.references import Target, to_reference
 
 if TYPE_CHECKING:
@@ -76,10 +85,15 @@ class ShareService:
         if target is not None:
             resource_id = await resource_id_of(self._session, target)
             filters.append(
-                collaboration.Filter(type=collaboration.Filter.TYPE_RESOURCE_ID, resource_id=resource_id.to_proto())
+                collaboration.Filter(
+                    type=collaboration.Filter.TYPE_RESOURCE_ID, resource_id=resource_id.to_proto()
+                )
             )
         shares = await self._session.call_paged(
-            "ListShares", api.ListSharesRequest(filters=filters), items="shares", resource=str(target or "my shares")
+            "ListShares",
+            api.ListSharesRequest(filters=filters),
+            items="shares",
+            resource=str(target or "my shares"),
         )
         return [Share.from_proto(share) for share in shares]
 
@@ -97,7 +111,9 @@ class ShareService:
 
     async def _received_message(self, share_id: str) -> collaboration.ReceivedShare:
         request = api.GetReceivedShareRequest(ref=_share_reference(share_id))
-        response = await self._session.call("GetReceivedShare", request, resource=f"received share {share_id}")
+        response = await self._session.call(
+            "GetReceivedShare", request, resource=f"received share {share_id}"
+        )
         return response.share
 
     async def accept(self, share_id: str) -> ReceivedShare:
@@ -111,5 +127,7 @@ class ShareService:
         received = await self._received_message(share_id)
         received.state = state.value
         request = api.UpdateReceivedShareRequest(share=received, update_mask=FieldMask(paths=["state"]))
-        response = await self._session.call("UpdateReceivedShare", request, resource=f"received share {share_id}")
+        response = await self._session.call(
+            "UpdateReceivedShare", request, resource=f"received share {share_id}"
+        )
         return ReceivedShare.from_proto(response.share)

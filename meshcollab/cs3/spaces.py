@@ -22,6 +22,9 @@ class SpaceService:
         """The spaces this user can reach, of `space_type` ("personal", "project") only if given."""
         filters = [_Filter(type=_Filter.TYPE_SPACE_TYPE, space_type=space_type)] if space_type else []
         spaces = await self._session.call_paged(
-            "ListStorageSpaces", provider.ListStorageSpacesRequest(filters=filters), items="storage_spaces", resource="spaces"
+            "ListStorageSpaces",
+            provider.ListStorageSpacesRequest(filters=filters),
+            items="storage_spaces",
+            resource="spaces",
         )
         return [Space.from_proto(space) for space in spaces]

@@ -11,9 +11,9 @@ server: the connection could not be made and none of the body was read.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 
 import anyio
 import httpx
@@ -153,7 +153,9 @@ class DataTransfer:
             await anyio.sleep(self._config.backoff(attempt))
             attempt += 1
 
-    async def _get(self, endpoint: Endpoint, offset: int, length: int | None, resource: str) -> AsyncIterator[bytes]:
+    async def _get(
+        self, endpoint: Endpoint, offset: int, length: int | None, resource: str
+    ) -> AsyncIterator[bytes]:
         headers = endpoint.headers()
         if offset or length is not None:
             last = "" if length is None else str(offset + length - 1)
@@ -164,7 +166,9 @@ class DataTransfer:
                     return  # the range starts at or after the end: there is nothing to read
                 if not response.is_success:
                     await response.aread()
-                    raise error_from_http(response.status_code, response.text, operation="download", resource=resource)
+                    raise error_from_http(
+                        response.status_code, response.text, operation="download", resource=resource
+                    )
                 # A server that ignores Range answers 200 with the whole content: cut the range out here.
                 skip = offset if response.status_code != 206 else 0
                 remaining = length

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING
 
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as provider
 
@@ -24,7 +25,9 @@ class VersionService:
         """The file's versions, in the server's order."""
         reference = to_reference(target)
         request = provider.ListFileVersionsRequest(ref=reference.to_proto())
-        versions = await self._session.call_paged("ListFileVersions", request, items="versions", resource=str(reference))
+        versions = await self._session.call_paged(
+            "ListFileVersions", request, items="versions", resource=str(reference)
+        )
         return [FileVersion.from_proto(version) for version in versions]
 
     async def restore(self, target: Target, key: str, *, lock_id: str = "") -> None:
@@ -33,14 +36,21 @@ class VersionService:
         request = provider.RestoreFileVersionRequest(ref=reference.to_proto(), key=key, lock_id=lock_id)
         await self._session.call("RestoreFileVersion", request, resource=f"{reference} version {key}")
 
-    async def read(self, target: Target, key: str, *, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+    async def read(
+        self, target: Target, key: str, *, offset: int = 0, length: int | None = None
+    ) -> AsyncIterator[bytes]:
         """The content of version `key` in chunks (addressed as `CS3Config.version_download` says)."""
         if self._session.config.version_download == "resource_id":
             file_id = await resource_id_of(self._session, target)
-            reference, opaque = Reference(resource_id=ResourceId(file_id.storage_id, key, file_id.space_id)), None
+            reference, opaque = (
+                Reference(resource_id=ResourceId(file_id.storage_id, key, file_id.space_id)),
+                None,
+            )
         else:
             reference, opaque = to_reference(target), plain_opaque({"version_key": key})
-        async with aclosing(download(self._session, reference, offset=offset, length=length, opaque=opaque)) as chunks:
+        async with aclosing(
+            download(self._session, reference, offset=offset, length=length, opaque=opaque)
+        ) as chunks:
             async for chunk in chunks:
                 yield chunk
 

@@ -12,7 +12,9 @@ from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
 
 
 def _config_for(store) -> CS3Config:
-    return CS3Config(gateway=store.grpc_address, deadline=15, retries=2, retry_backoff=0.05, chunk_size=64 * 1024)
+    return CS3Config(
+        gateway=store.grpc_address, deadline=15, retries=2, retry_backoff=0.05, chunk_size=64 * 1024
+    )
 
 
 @pytest.fixture

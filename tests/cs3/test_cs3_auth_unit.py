@@ -11,7 +11,6 @@ import pytest
 from meshcollab.cs3 import TokenExpired
 from meshcollab.cs3.auth import Credentials, SessionToken, token_expiry
 
-
 KEY = "a key the adapter never needs to know, 32+ bytes"
 
 
@@ -38,7 +37,10 @@ async def test_a_token_near_its_end_is_renewed_once_for_concurrent_callers() -> 
         return issued[-1]
 
     token = SessionToken(
-        make_token(10), credentials=Credentials("basic", "einstein", "relativity"), authenticate=authenticate, margin=60
+        make_token(10),
+        credentials=Credentials("basic", "einstein", "relativity"),
+        authenticate=authenticate,
+        margin=60,
     )
     results = []
 

@@ -23,7 +23,9 @@ async def test_bytes_written_are_read_back(einstein: CS3Session, workdir: str) -
     assert await einstein.files.read_bytes(f"{workdir}/hello.txt") == b"hello, world"
 
 
-async def test_a_file_larger_than_the_chunk_size_streams_both_ways(einstein: CS3Session, workdir: str) -> None:
+async def test_a_file_larger_than_the_chunk_size_streams_both_ways(
+    einstein: CS3Session, workdir: str
+) -> None:
     chunk_size = einstein.config.chunk_size
     data = os.urandom(5 * chunk_size + 1234)
     written = await einstein.files.write(f"{workdir}/big.bin", pieces(data, 10_000))

@@ -46,7 +46,9 @@ from meshcollab.cs3.errors import error_from_grpc, error_from_http, error_from_s
     ],
 )
 def test_status_codes_map_to_typed_errors(code: int, expected: type[CS3Error]) -> None:
-    error = error_from_status(Status(code=code, message="the server says why"), operation="Stat", resource="/home/x")
+    error = error_from_status(
+        Status(code=code, message="the server says why"), operation="Stat", resource="/home/x"
+    )
     assert type(error) is expected
     assert error.message == "the server says why"
     assert error.source == "status"
@@ -80,7 +82,9 @@ class FakeRpcError(grpc.aio.AioRpcError):
     ],
 )
 def test_grpc_errors_map_to_the_same_typed_errors(code: grpc.StatusCode, expected: type[CS3Error]) -> None:
-    error = error_from_grpc(FakeRpcError(code, "auth: core access token is invalid"), operation="Stat", resource="/x")
+    error = error_from_grpc(
+        FakeRpcError(code, "auth: core access token is invalid"), operation="Stat", resource="/x"
+    )
     assert type(error) is expected
     assert error.source == "grpc" and error.code == code.name
     assert "core access token is invalid" in str(error)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from meshcollab.cs3 import AlreadyExists, CS3Session, NotFound, PermissionDenied, Reference, ResourceId, ResourceType
+from meshcollab.cs3 import (
+    AlreadyExists,
+    CS3Session,
+    NotFound,
+    PermissionDenied,
+    Reference,
+    ResourceId,
+    ResourceType,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -95,7 +103,9 @@ async def test_quota_of_the_home(einstein: CS3Session) -> None:
     assert quota.used_bytes >= 0 and quota.total_bytes >= 0
 
 
-async def test_a_user_cannot_see_another_users_files(einstein: CS3Session, marie: CS3Session, workdir: str) -> None:
+async def test_a_user_cannot_see_another_users_files(
+    einstein: CS3Session, marie: CS3Session, workdir: str
+) -> None:
     written = await einstein.files.write(f"{workdir}/private.ipynb", b"secret")
     for target in (written.id, f"{workdir}/private.ipynb"):
         with pytest.raises((NotFound, PermissionDenied)):

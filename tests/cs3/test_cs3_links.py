@@ -73,7 +73,9 @@ async def test_managing_links(gateway: CS3Gateway, einstein: CS3Session, workdir
         await gateway.login_public_link(link.token, "now-protected")
 
 
-async def test_an_expired_link_lets_nobody_in(gateway: CS3Gateway, einstein: CS3Session, workdir: str) -> None:
+async def test_an_expired_link_lets_nobody_in(
+    gateway: CS3Gateway, einstein: CS3Session, workdir: str
+) -> None:
     notebook = await einstein.files.write(f"{workdir}/expired.ipynb", b"{}")
     link = await einstein.links.create(notebook, VIEWER)
     await einstein.links.update(link.id, expiration=datetime.now(timezone.utc) - timedelta(minutes=1))

@@ -120,4 +120,6 @@ async def test_a_lock_expires_by_itself(einstein: CS3Session, workdir: str) -> N
             await anyio.sleep(0.2)
     assert (await einstein.files.stat(path)).lock is None
     await einstein.files.write(path, b"after")  # no lock id needed any more
-    await einstein.locks.set(path, new_lock_id(), expiration=timedelta(minutes=5))  # and it can be taken again
+    await einstein.locks.set(
+        path, new_lock_id(), expiration=timedelta(minutes=5)
+    )  # and it can be taken again

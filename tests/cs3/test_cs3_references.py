@@ -20,7 +20,9 @@ def test_encoded_id_round_trips(resource_id: ResourceId) -> None:
 @given(resource_ids)
 def test_encoded_id_is_url_and_room_name_safe(resource_id: ResourceId) -> None:
     # The room name is "{format}:{type}:{fileId}" inside a URL path.
-    assert set(resource_id.encode()) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+    assert set(resource_id.encode()) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+    )
 
 
 @given(resource_ids, resource_ids)
@@ -54,7 +56,11 @@ def test_references_by_path_id_and_relative_path() -> None:
     rid = ResourceId("storage", "node", "space")
     assert Reference(path="/home/einstein/a.ipynb").to_proto().path == "/home/einstein/a.ipynb"
     by_id = Reference(resource_id=rid).to_proto()
-    assert (by_id.resource_id.storage_id, by_id.resource_id.space_id, by_id.resource_id.opaque_id) == ("storage", "space", "node")
+    assert (by_id.resource_id.storage_id, by_id.resource_id.space_id, by_id.resource_id.opaque_id) == (
+        "storage",
+        "space",
+        "node",
+    )
     assert Reference.child(rid, "a.ipynb").to_proto().path == "./a.ipynb"
 
 

@@ -32,7 +32,9 @@ async def test_a_restart_keeps_shares_and_links(fresh_store, config_for) -> None
     async with CS3Gateway(config_for(fresh_store)) as gateway:
         einstein = await gateway.login_basic("einstein", "relativity")
         marie = await gateway.login_basic("marie", "radioactivity")
-        notebook = await einstein.files.write(f"{await einstein.home()}/shared.ipynb", b"shared before the restart")
+        notebook = await einstein.files.write(
+            f"{await einstein.home()}/shared.ipynb", b"shared before the restart"
+        )
         share = await einstein.shares.create(notebook, marie.user, VIEWER)
         await marie.shares.accept(share.id)
         link = await einstein.links.create(notebook, VIEWER, password="pw")
@@ -40,7 +42,9 @@ async def test_a_restart_keeps_shares_and_links(fresh_store, config_for) -> None
         fresh_store.restart()
 
         assert (await einstein.shares.get(share.id)).grantee == marie.user.id
-        assert {r.share.id: r.state for r in await marie.shares.list_received()}[share.id] is ShareState.ACCEPTED
+        assert {r.share.id: r.state for r in await marie.shares.list_received()}[
+            share.id
+        ] is ShareState.ACCEPTED
         assert await marie.files.read_bytes(notebook.id) == b"shared before the restart"
         assert (await einstein.links.get(link.id)).token == link.token
         guest = await gateway.login_public_link(link.token, "pw")

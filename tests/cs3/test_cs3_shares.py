@@ -32,7 +32,9 @@ async def test_a_viewer_share_lets_the_recipient_read_but_not_write(
     assert await einstein.files.read_bytes(notebook.id) == b"einstein's notebook"
 
 
-async def test_an_editor_share_lets_the_recipient_write(einstein: CS3Session, marie: CS3Session, workdir: str) -> None:
+async def test_an_editor_share_lets_the_recipient_write(
+    einstein: CS3Session, marie: CS3Session, workdir: str
+) -> None:
     notebook = await einstein.files.write(f"{workdir}/edit.ipynb", b"v1")
     share = await einstein.shares.create(notebook.id, marie.user.id, EDITOR)
     await marie.shares.accept(share.id)

@@ -11,7 +11,9 @@ from meshcollab.cs3 import CS3Gateway, CS3Session, NotFound
 pytestmark = pytest.mark.anyio
 
 
-async def test_overwrites_keep_versions_that_can_be_read_and_restored(einstein: CS3Session, workdir: str) -> None:
+async def test_overwrites_keep_versions_that_can_be_read_and_restored(
+    einstein: CS3Session, workdir: str
+) -> None:
     path = f"{workdir}/nb.ipynb"
     original = await einstein.files.write(path, b"version one")
     await einstein.files.write(path, b"version two, longer")
@@ -29,7 +31,9 @@ async def test_overwrites_keep_versions_that_can_be_read_and_restored(einstein: 
     restored = await einstein.files.stat(path)
     assert restored.id == original.id
     assert await einstein.files.read_bytes(path) == b"version one"
-    assert b"version three" in {await einstein.versions.read_bytes(path, v.key) for v in await einstein.versions.list(path)}
+    assert b"version three" in {
+        await einstein.versions.read_bytes(path, v.key) for v in await einstein.versions.list(path)
+    }
 
 
 async def test_a_new_file_has_no_versions(einstein: CS3Session, workdir: str) -> None:
