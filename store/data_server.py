@@ -94,8 +94,9 @@ class TransferHandler(tornado.web.RequestHandler):
         self._fail(HTTP_OF_CODE.get(exc.code, 500), exc.message)
 
     def lock_id(self) -> str:
-        # An empty X-Lock-Id means absent; then the lock id given to InitiateFileUpload counts.
-        return self.request.headers.get("X-Lock-Id", "") or self.claims.lock_id
+        # As Reva's data provider, the PUT itself must carry the lock id (empty means absent),
+        # whatever was given to InitiateFileUpload.
+        return self.request.headers.get("X-Lock-Id", "")
 
     async def _current_path(self) -> str:
         """Where the transfer's file is now: it may have moved since the transfer was initiated."""

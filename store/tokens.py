@@ -55,7 +55,6 @@ class TransferClaims:
     path: str  # the storage path the transfer was initiated for (a new file has no id yet)
     opaque_id: str  # the node's id, or "" for an upload that creates the file
     version_key: str  # download of a version, else ""
-    lock_id: str  # the lock id the client gave to InitiateFileUpload
 
 
 class TokenIssuer:

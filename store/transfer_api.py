@@ -49,7 +49,7 @@ class TransferApi(ApiBase):
             if lock is not None and lock.lock_id != request.lock_id:
                 raise failed_precondition(f"{path} is {lock.describe()}: the upload must carry the holder's lock id")
             space_id, opaque_id = node.space.space_id, node.opaque_id
-        claims = TransferClaims("upload", principal.user.opaque_id, space_id, path, opaque_id, "", request.lock_id)
+        claims = TransferClaims("upload", principal.user.opaque_id, space_id, path, opaque_id, "")
         token = self.store.tokens.issue_transfer(claims)
         url = endpoint(self.store.data_url, token)
         protocols = [gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token) for p in PROTOCOLS]
@@ -69,7 +69,7 @@ class TransferApi(ApiBase):
             if node.is_dir:
                 raise failed_precondition(f"{node.path} is a folder; only files can be downloaded")
         await self.store.access.require(principal, node, "initiate_file_download")
-        claims = TransferClaims("download", principal.user.opaque_id, node.space.space_id, node.path, node.opaque_id, key, "")
+        claims = TransferClaims("download", principal.user.opaque_id, node.space.space_id, node.path, node.opaque_id, key)
         token = self.store.tokens.issue_transfer(claims)
         url = endpoint(self.store.data_url, token)
         protocols = [gw_resources.FileDownloadProtocol(protocol=p, download_endpoint=url, token=token) for p in PROTOCOLS]
