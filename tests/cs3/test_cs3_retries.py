@@ -1,0 +1,184 @@
+"""The retry policy, against a gateway that fails on purpose.
+
+The embedded store does not fail on demand, so these tests serve the CS3 gateway API from a small
+fault-injecting gRPC server: the adapter under test is the real one, over real gRPC and HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import grpc
+import jwt
+import pytest
+from cs3.gateway.v1beta1 import gateway_api_pb2 as gateway
+from cs3.gateway.v1beta1 import gateway_api_pb2_grpc
+from cs3.gateway.v1beta1 import resources_pb2 as gateway_resources
+from cs3.identity.user.v1beta1 import resources_pb2 as identity
+from cs3.rpc.v1beta1 import code_pb2
+from cs3.rpc.v1beta1.status_pb2 import Status
+from cs3.storage.provider.v1beta1 import provider_api_pb2 as provider
+from cs3.storage.provider.v1beta1 import resources_pb2 as storage
+
+from meshcollab.cs3 import CS3Config, CS3Gateway, Unavailable
+
+pytestmark = pytest.mark.anyio
+
+OK = Status(code=code_pb2.CODE_OK)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class FaultyGateway(gateway_api_pb2_grpc.GatewayAPIServicer):
+    """Answers a few calls; `failures[method]` of them first fail with gRPC UNAVAILABLE."""
+
+    def __init__(self) -> None:
+        self.failures: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        self.tokens_issued = 0
+        self.rejected_tokens: set[str] = set()
+        self.dead_endpoint = f"http://127.0.0.1:{closed_port()}/data/nowhere"
+
+    async def _enter(self, method: str, context: grpc.aio.ServicerContext) -> None:
+        self.calls[method] += 1
+        if dict(context.invocation_metadata()).get("x-access-token") in self.rejected_tokens:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "auth: core access token is invalid")
+        if self.failures[method] > 0:
+            self.failures[method] -= 1
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "injected failure")
+
+    async def Authenticate(self, request, context):
+        await self._enter("Authenticate", context)
+        self.tokens_issued += 1
+        token = jwt.encode(
+            {"sub": request.client_id, "n": self.tokens_issued, "exp": int(time.time()) + 3600},
+            "a fault-injecting gateway's secret key",
+            algorithm="HS256",
+        )
+        user = identity.User(username=request.client_id, id=identity.UserId(idp="test", opaque_id="u1"))
+        return gateway.AuthenticateResponse(status=OK, token=token, user=user)
+
+    async def GetHome(self, request, context):
+        await self._enter("GetHome", context)
+        return provider.GetHomeResponse(status=OK, path="/home/einstein")
+
+    async def Stat(self, request, context):
+        await self._enter("Stat", context)
+        info = storage.ResourceInfo(
+            type=storage.RESOURCE_TYPE_FILE,
+            id=storage.ResourceId(storage_id="s", opaque_id="o"),
+            path=request.ref.path,
+        )
+        return provider.StatResponse(status=OK, info=info)
+
+    async def CreateContainer(self, request, context):
+        await self._enter("CreateContainer", context)
+        return provider.CreateContainerResponse(status=OK)
+
+    async def InitiateFileUpload(self, request, context):
+        await self._enter("InitiateFileUpload", context)
+        protocol = gateway_resources.FileUploadProtocol(
+            protocol="simple", upload_endpoint=self.dead_endpoint, token="t"
+        )
+        return gateway.InitiateFileUploadResponse(status=OK, protocols=[protocol])
+
+    async def InitiateFileDownload(self, request, context):
+        await self._enter("InitiateFileDownload", context)
+        protocol = gateway_resources.FileDownloadProtocol(
+            protocol="simple", download_endpoint=self.dead_endpoint, token="t"
+        )
+        return gateway.InitiateFileDownloadResponse(status=OK, protocols=[protocol])
+
+
+@pytest.fixture
+async def faulty() -> AsyncIterator[tuple[FaultyGateway, str]]:
+    servicer = FaultyGateway()
+    server = grpc.aio.server()
+    gateway_api_pb2_grpc.add_GatewayAPIServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    yield servicer, f"127.0.0.1:{port}"
+    await server.stop(None)
+
+
+def config(address: str) -> CS3Config:
+    return CS3Config(gateway=address, retries=3, retry_backoff=0.01, deadline=10)
+
+
+async def test_reads_are_retried_through_transient_failures(faulty) -> None:
+    servicer, address = faulty
+    async with CS3Gateway(config(address)) as gw:
+        session = await gw.login_basic("einstein", "relativity")
+        servicer.failures["Stat"] = 3
+        assert (await session.files.stat("/home/einstein/nb.ipynb")).path == "/home/einstein/nb.ipynb"
+        assert servicer.calls["Stat"] == 4
+
+
+async def test_retries_are_bounded(faulty) -> None:
+    servicer, address = faulty
+    async with CS3Gateway(config(address)) as gw:
+        session = await gw.login_basic("einstein", "relativity")
+        servicer.failures["Stat"] = 10
+        with pytest.raises(Unavailable) as caught:
+            await session.files.stat("/home/einstein/nb.ipynb")
+        assert servicer.calls["Stat"] == 4
+        assert "injected failure" in str(caught.value) and "/home/einstein/nb.ipynb" in str(caught.value)
+
+
+async def test_writes_that_may_have_reached_the_server_are_not_retried(faulty) -> None:
+    servicer, address = faulty
+    async with CS3Gateway(config(address)) as gw:
+        session = await gw.login_basic("einstein", "relativity")
+        servicer.failures["CreateContainer"] = 1
+        with pytest.raises(Unavailable):
+            await session.files.mkdir("/home/einstein/folder")
+        assert servicer.calls["CreateContainer"] == 1
+
+
+async def test_a_rejected_token_is_renewed_and_the_call_sent_once_more(faulty) -> None:
+    servicer, address = faulty
+    async with CS3Gateway(config(address)) as gw:
+        session = await gw.login_basic("einstein", "relativity")
+        servicer.rejected_tokens.add(session.token)  # as after the gateway changed its signing key
+        await session.files.mkdir("/home/einstein/folder")
+        assert session.token_renewals == 1 and servicer.tokens_issued == 2
+        assert servicer.calls["CreateContainer"] == 2  # the first never ran: the interceptor refused it
+
+
+async def test_an_upload_that_never_reached_the_data_server_is_retried_then_reported(faulty) -> None:
+    servicer, address = faulty
+    started = []
+
+    async def body() -> AsyncIterator[bytes]:
+        started.append(True)
+        yield b"content"
+
+    async with CS3Gateway(config(address)) as gw:
+        session = await gw.login_basic("einstein", "relativity")
+        with pytest.raises(Unavailable) as caught:
+            await session.files.write("/home/einstein/nb.ipynb", body())
+        assert caught.value.source == "connection" and servicer.dead_endpoint in str(caught.value)
+        assert started == [] and servicer.calls["InitiateFileUpload"] == 1
+
+
+async def test_a_download_failing_before_its_first_byte_starts_over(faulty) -> None:
+    servicer, address = faulty
+    async with CS3Gateway(config(address)) as gw:
+        session = await gw.login_basic("einstein", "relativity")
+        with pytest.raises(Unavailable):
+            await session.files.read_bytes("/home/einstein/nb.ipynb")
+        assert servicer.calls["InitiateFileDownload"] == 4  # a fresh transfer token for each attempt
+
+
+async def test_an_unreachable_gateway_is_unavailable() -> None:
+    unreachable = CS3Config(gateway=f"127.0.0.1:{closed_port()}", retries=1, retry_backoff=0.01, deadline=1)
+    async with CS3Gateway(unreachable) as gw:
+        with pytest.raises(Unavailable):
+            await gw.login_basic("einstein", "relativity")
