@@ -1,7 +1,7 @@
-"""The retry policy, against a gateway that fails on purpose.
+"""What the embedded store cannot show: the retry policy under failures, and OIDC bearer logins.
 
-The embedded store does not fail on demand, so these tests serve the CS3 gateway API from a small
-fault-injecting gRPC server: the adapter under test is the real one, over real gRPC and HTTP.
+The store neither fails on demand nor speaks OIDC, so these tests serve the CS3 gateway API from a
+small fault-injecting gRPC server: the adapter under test is the real one, over real gRPC and HTTP.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 
+import anyio
 import grpc
 import jwt
 import pytest
@@ -23,7 +24,7 @@ from cs3.rpc.v1beta1.status_pb2 import Status
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as provider
 from cs3.storage.provider.v1beta1 import resources_pb2 as storage
 
-from meshcollab.cs3 import CS3Config, CS3Gateway, Unavailable
+from meshcollab.cs3 import CS3Config, CS3Gateway, TokenExpired, Unavailable
 
 pytestmark = pytest.mark.anyio
 
@@ -43,6 +44,8 @@ class FaultyGateway(gateway_api_pb2_grpc.GatewayAPIServicer):
         self.failures: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
         self.tokens_issued = 0
+        self.logins: list[tuple[str, str, str]] = []
+        self.token_lifetime = 3600
         self.rejected_tokens: set[str] = set()
         self.dead_endpoint = f"http://127.0.0.1:{closed_port()}/data/nowhere"
 
@@ -56,9 +59,14 @@ class FaultyGateway(gateway_api_pb2_grpc.GatewayAPIServicer):
 
     async def Authenticate(self, request, context):
         await self._enter("Authenticate", context)
+        self.logins.append((request.type, request.client_id, request.client_secret))
         self.tokens_issued += 1
         token = jwt.encode(
-            {"sub": request.client_id, "n": self.tokens_issued, "exp": int(time.time()) + 3600},
+            {
+                "sub": request.client_id,
+                "n": self.tokens_issued,
+                "exp": int(time.time()) + self.token_lifetime,
+            },
             "a fault-injecting gateway's secret key",
             algorithm="HS256",
         )
@@ -182,3 +190,30 @@ async def test_an_unreachable_gateway_is_unavailable() -> None:
     async with CS3Gateway(unreachable) as gw:
         with pytest.raises(Unavailable):
             await gw.login_basic("einstein", "relativity")
+
+
+def oidc_token(lifetime: float) -> str:
+    claims = {"iss": "https://idp.example.org", "sub": "einstein", "exp": int(time.time() + lifetime)}
+    return jwt.encode(claims, "the identity provider's key, unknown to us", algorithm="HS256")
+
+
+async def test_a_bearer_login_exchanges_the_oidc_token_and_renews_with_it(faulty) -> None:
+    servicer, address = faulty
+    oidc = oidc_token(3600)
+    renewing = config(address)
+    renewing.token_renewal_margin = 10 * 365 * 24 * 3600.0  # every call falls in the renewal window
+    async with CS3Gateway(renewing) as gw:
+        session = await gw.login_bearer(oidc)
+        await session.home()
+        assert servicer.logins == [("bearer", "", oidc)] * 2 and session.token_renewals == 1
+
+
+async def test_a_session_from_an_expired_oidc_token_says_to_log_in_again(faulty) -> None:
+    servicer, address = faulty
+    servicer.token_lifetime = 1
+    async with CS3Gateway(config(address)) as gw:
+        session = await gw.login_bearer(oidc_token(1))
+        await anyio.sleep(2.5)  # both the CS3 token and the OIDC token it came from are past their `exp`
+        with pytest.raises(TokenExpired, match="bearer token it was issued for expired"):
+            await session.home()
+        assert servicer.logins == [("bearer", "", servicer.logins[0][2])]  # no renewal was attempted
