@@ -7,7 +7,7 @@ past `max_buffered_bytes` and is disconnected with a reason; on reconnect it res
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Protocol
 
@@ -27,11 +27,12 @@ class CloseCode(IntEnum):
 class Transport(Protocol):
     """What a connection needs from a websocket (tornado's handler, or any other)."""
 
-    def send(self, message: bytes) -> Awaitable[None]:
-        """Start sending a binary message; the awaitable completes when it is flushed.
+    def send(self, message: bytes) -> None:
+        """Start sending a binary message; raise if the transport is closed."""
 
-        Only the last of a run of sends is awaited, so the others must not complain if they fail;
-        an exception (now or from the awaitable) means the connection is gone."""
+    async def flushed(self) -> None:
+        """Wait until what was sent so far has left; raise if the transport closed meanwhile.
+        Cancelling this wait must not disturb the transport."""
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -100,10 +101,9 @@ class Connection:
                 continue
             messages, self._queue = self._queue, []
             try:
-                flushed = None
                 for message in messages:
-                    flushed = self.transport.send(message)
-                await flushed
+                    self.transport.send(message)
+                await self.transport.flushed()
             except Exception:
                 self.close(CloseCode.GOING_AWAY, "connection lost")
                 return

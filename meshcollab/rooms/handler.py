@@ -10,8 +10,9 @@ server's `allow_origin` settings; this class never accepts every origin.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable
 from enum import Enum
+
+import anyio
 
 from tornado import web
 from tornado.websocket import WebSocketHandler
@@ -26,10 +27,9 @@ class RoomAccess(Enum):
     READ_ONLY = "read-only"
 
 
-def _retrieve_exception(future: Awaitable) -> None:
-    # Only the last send of a run is awaited (see Transport.send); the others must not log errors.
-    if not future.cancelled():
-        future.exception()
+def _consume_error(write) -> None:
+    if not write.cancelled():
+        write.exception()
 
 
 class RoomWebSocketHandler(WebSocketHandler):
@@ -39,6 +39,7 @@ class RoomWebSocketHandler(WebSocketHandler):
         self.connection: Connection | None = None
         self._access = RoomAccess.READ_WRITE
         self._gone = False
+        self._last_write = None  # tornado's future for the latest message sent
 
     @property
     def max_message_size(self) -> int:
@@ -84,7 +85,15 @@ class RoomWebSocketHandler(WebSocketHandler):
 
     # the Transport of the connection
 
-    def send(self, message: bytes) -> Awaitable[None]:
-        future = self.write_message(message, binary=True)
-        future.add_done_callback(_retrieve_exception)
-        return future
+    def send(self, message: bytes) -> None:
+        self._last_write = self.write_message(message, binary=True)
+        self._last_write.add_done_callback(_consume_error)  # a lost connection is handled in flushed()
+
+    async def flushed(self) -> None:
+        write = self._last_write
+        if not write.done():
+            # Wait on our own event: cancelling the wait must not cancel tornado's write.
+            done = anyio.Event()
+            write.add_done_callback(lambda _: done.set())
+            await done.wait()
+        write.result()  # raises if the connection closed

@@ -189,6 +189,12 @@ class YClient:
             self.ws.close()
             self.ws = None
 
+    def abort(self) -> None:
+        """Drop the TCP connection without a closing handshake, as a crashed client does."""
+        self.doc.unobserve(self._subscription)
+        self.ws.protocol.stream.close()
+        self.ws = None
+
     def send(self, message: bytes) -> None:
         self.ws.write_message(message, binary=True)
 
