@@ -60,7 +60,8 @@ class LockService:
         return lock
 
     async def get(self, target: Target) -> Lock | None:
-        """The lock on the resource, or None when there is none (or it expired)."""
+        """The lock on the resource, or None when there is none (or it expired). Reva answers a
+        missing file with the same NOT_FOUND, so this is None for a missing file too."""
         reference = to_reference(target)
         try:
             response = await self._session.call(

@@ -19,7 +19,7 @@ import anyio
 import httpx
 
 from meshcollab.cs3.config import CS3Config
-from meshcollab.cs3.errors import Unavailable, Unsupported, error_from_http
+from meshcollab.cs3.errors import InvalidArgument, Unavailable, Unsupported, error_from_http
 
 # In order of preference. Both are a single PUT/GET of the whole content.
 SUPPORTED_PROTOCOLS = ("simple", "spaces")
@@ -133,7 +133,11 @@ class DataTransfer:
     ) -> AsyncIterator[bytes]:
         """The content (or `length` bytes of it from `offset`) in chunks of at most `chunk_size`."""
         if offset < 0 or (length is not None and length < 0):
-            raise ValueError(f"invalid byte range: offset={offset}, length={length}")
+            raise InvalidArgument(
+                f"invalid byte range: offset={offset}, length={length}",
+                operation="download",
+                resource=resource,
+            )
         if length == 0:
             return
         attempt = 0
