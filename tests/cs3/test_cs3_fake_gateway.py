@@ -1,4 +1,4 @@
-"""What the embedded store cannot show: the retry policy under failures, and OIDC bearer logins.
+"""What the embedded store cannot show: the retry policy under failures, OIDC bearer logins, and TLS.
 
 The store neither fails on demand nor speaks OIDC, so these tests serve the CS3 gateway API from a
 small fault-injecting gRPC server: the adapter under test is the real one, over real gRPC and HTTP.
@@ -7,6 +7,8 @@ small fault-injecting gRPC server: the adapter under test is the real one, over 
 from __future__ import annotations
 
 import socket
+import subprocess
+from pathlib import Path
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -105,14 +107,24 @@ class FaultyGateway(gateway_api_pb2_grpc.GatewayAPIServicer):
         return gateway.InitiateFileDownloadResponse(status=OK, protocols=[protocol])
 
 
-@pytest.fixture
-async def faulty() -> AsyncIterator[tuple[FaultyGateway, str]]:
+async def serve(
+    credentials: grpc.ServerCredentials | None = None,
+) -> tuple[grpc.aio.Server, FaultyGateway, str]:
     servicer = FaultyGateway()
     server = grpc.aio.server()
     gateway_api_pb2_grpc.add_GatewayAPIServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    if credentials is None:
+        port = server.add_insecure_port("127.0.0.1:0")
+    else:
+        port = server.add_secure_port("127.0.0.1:0", credentials)
     await server.start()
-    yield servicer, f"127.0.0.1:{port}"
+    return server, servicer, f"localhost:{port}"
+
+
+@pytest.fixture
+async def faulty() -> AsyncIterator[tuple[FaultyGateway, str]]:
+    server, servicer, address = await serve()
+    yield servicer, address
     await server.stop(None)
 
 
@@ -217,3 +229,77 @@ async def test_a_session_from_an_expired_oidc_token_says_to_log_in_again(faulty)
         with pytest.raises(TokenExpired, match="bearer token it was issued for expired"):
             await session.home()
         assert servicer.logins == [("bearer", "", servicer.logins[0][2])]  # no renewal was attempted
+
+
+def issue_certificate(folder: Path, name: str, ca: str | None = None) -> None:
+    """`name`.pem and `name`.key: a self-signed CA when `ca` is None, else a localhost certificate it signs."""
+    key, cert = folder / f"{name}.key", folder / f"{name}.pem"
+    if ca is None:
+        command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        command += ["-keyout", key, "-out", cert, "-subj", f"/CN={name}"]
+        subprocess.run(command, check=True, capture_output=True)
+        return
+    request, extensions = folder / f"{name}.csr", folder / f"{name}.ext"
+    extensions.write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    command = ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request]
+    subprocess.run([*command, "-subj", "/CN=localhost"], check=True, capture_output=True)
+    command = [
+        "openssl",
+        "x509",
+        "-req",
+        "-in",
+        request,
+        "-CA",
+        folder / f"{ca}.pem",
+        "-CAkey",
+        folder / f"{ca}.key",
+    ]
+    command += ["-CAcreateserial", "-days", "1", "-out", cert, "-extfile", extensions]
+    subprocess.run(command, check=True, capture_output=True)
+
+
+@pytest.fixture
+def certificates(tmp_path: Path) -> Path:
+    issue_certificate(tmp_path, "ca")
+    issue_certificate(tmp_path, "server", ca="ca")
+    issue_certificate(tmp_path, "client", ca="ca")
+    return tmp_path
+
+
+def server_pair(folder: Path) -> tuple[bytes, bytes]:
+    return (folder / "server.key").read_bytes(), (folder / "server.pem").read_bytes()
+
+
+@pytest.mark.parametrize("mutual", [False, True])
+async def test_tls_with_our_ca_and_optionally_a_client_certificate(certificates: Path, mutual: bool) -> None:
+    read = lambda name: (certificates / name).read_bytes()  # noqa: E731
+    credentials = grpc.ssl_server_credentials(
+        [(read("server.key"), read("server.pem"))],
+        root_certificates=read("ca.pem"),
+        require_client_auth=mutual,
+    )
+    server, _, address = await serve(credentials)
+    try:
+        settings = CS3Config(gateway=address, tls=True, tls_ca_file=str(certificates / "ca.pem"), deadline=5)
+        if mutual:
+            settings.tls_cert_file = str(certificates / "client.pem")
+            settings.tls_key_file = str(certificates / "client.key")
+        async with CS3Gateway(settings) as gw:
+            session = await gw.login_basic("einstein", "relativity")
+            assert await session.home() == "/home/einstein"
+    finally:
+        await server.stop(None)
+
+
+async def test_tls_refuses_a_gateway_signed_by_an_unknown_ca(certificates: Path, tmp_path: Path) -> None:
+    server, _, address = await serve(grpc.ssl_server_credentials([server_pair(certificates)]))
+    issue_certificate(tmp_path, "other-ca")
+    try:
+        settings = CS3Config(
+            gateway=address, tls=True, tls_ca_file=str(tmp_path / "other-ca.pem"), deadline=2, retries=0
+        )
+        async with CS3Gateway(settings) as gw:
+            with pytest.raises(Unavailable):
+                await gw.login_basic("einstein", "relativity")
+    finally:
+        await server.stop(None)
