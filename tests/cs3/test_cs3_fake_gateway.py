@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import socket
 import subprocess
-from pathlib import Path
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 import grpc
@@ -232,7 +232,7 @@ async def test_a_session_from_an_expired_oidc_token_says_to_log_in_again(faulty)
 
 
 def issue_certificate(folder: Path, name: str, ca: str | None = None) -> None:
-    """`name`.pem and `name`.key: a self-signed CA when `ca` is None, else a localhost certificate it signs."""
+    """`name`.pem and `name`.key: a self-signed CA if `ca` is None, else a localhost certificate it signs."""
     key, cert = folder / f"{name}.key", folder / f"{name}.pem"
     if ca is None:
         command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
