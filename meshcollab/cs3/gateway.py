@@ -16,12 +16,11 @@ from types import TracebackType
 import anyio.to_thread
 import httpx
 from cs3.gateway.v1beta1 import gateway_api_pb2 as gateway
-from cs3.sharing.link.v1beta1 import link_api_pb2 as link_api
 
 from meshcollab.cs3.auth import Credentials, SessionToken, token_expiry
 from meshcollab.cs3.config import CS3Config
 from meshcollab.cs3.errors import NotFound, PermissionDenied, Unauthenticated
-from meshcollab.cs3.models import PublicLink, User
+from meshcollab.cs3.models import User
 from meshcollab.cs3.rpc import GatewayChannel
 from meshcollab.cs3.session import CS3Session
 from meshcollab.cs3.transfer import DataTransfer
@@ -87,9 +86,7 @@ class CS3Gateway:
     async def login_token(self, token: str) -> CS3Session:
         """A session from a CS3 access token the gateway already issued, used as is. It cannot renew
         the token: once it expires, calls raise TokenExpired."""
-        session_token = SessionToken(
-            token, credentials=None, authenticate=self._authenticate, margin=self.config.token_renewal_margin
-        )
+        session_token = self._session_token(token, credentials=None)
         await session_token.fresh()  # an expired token fails here, clearly, before anything is sent
         response = await self._channel.call(
             "WhoAmI", gateway.WhoAmIRequest(token=token), token=token, resource="access token"
@@ -102,22 +99,20 @@ class CS3Gateway:
         # Reva's publicshares auth manager reads the secret as "password|<password>".
         credentials = Credentials(self.config.public_link_auth_type, link_token, f"password|{password or ''}")
         session = await self._login(credentials, "public link")
-        request = link_api.GetPublicShareByTokenRequest(token=link_token)
-        if password is not None:
-            request.authentication.password = password
-        response = await session.call("GetPublicShareByToken", request, resource="public link")
-        session.public_link = PublicLink.from_proto(response.share)
+        session.public_link = await session.links.get_by_token(link_token, password)
         return session
 
     async def _login(self, credentials: Credentials, who: str) -> CS3Session:
         token, user = await self._authenticate_user(credentials, who)
-        session_token = SessionToken(
+        return self._session(self._session_token(token, credentials), user)
+
+    def _session_token(self, token: str, credentials: Credentials | None) -> SessionToken:
+        return SessionToken(
             token,
             credentials=credentials,
             authenticate=self._authenticate,
             margin=self.config.token_renewal_margin,
         )
-        return self._session(session_token, user)
 
     def _session(self, token: SessionToken, user: User) -> CS3Session:
         if self._transfers is None:
