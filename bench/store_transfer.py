@@ -23,7 +23,7 @@ from bench import report
 from bench.pinning import pin_this_process, server_and_client_cores
 from bench.stats import percentile, ratio, summary
 from meshcollab.cs3 import CS3Config, CS3Gateway
-from meshcollab.testing import StoreProcess
+from meshcollab.embedded_store import StoreProcess
 
 CHUNK = 1024 * 1024
 

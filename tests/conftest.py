@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from meshcollab.testing import StoreProcess
+from meshcollab.embedded_store import StoreProcess
 
 @pytest.fixture
 def anyio_backend() -> str:

@@ -1,4 +1,4 @@
-"""Run the embedded store as a real service for tests and benchmarks.
+"""Run the embedded store as its own process: for `meshcollab serve`, tests and benchmarks.
 
 `meshcollab store` starts in a subprocess on loopback ports and speaks gRPC and HTTP, exactly as in
 a deployment: nothing about CS3 is mocked.
