@@ -19,6 +19,11 @@ from .users import UserRecord
 GrantSource = Callable[[UserRecord, list[str]], Awaitable[ResourcePermissions | None]]
 
 
+class OutOfScope(Exception):
+    """A scoped token used on a resource outside its scope. Reva's auth interceptor refuses such
+    a call outright (gRPC PERMISSION_DENIED), before any handler runs."""
+
+
 @dataclass(frozen=True)
 class Principal:
     """The caller of one request: the user the token acts as and the token's scope, if any."""
@@ -55,7 +60,7 @@ class Access:
         scoped_path = await self._namespace.path_of(scope.resource_id)
         if scoped_path and (node.path == scoped_path or node.path.startswith(scoped_path + "/")):
             return permissions.from_names(scope.permissions)
-        return ResourcePermissions()
+        raise OutOfScope(f"{node.path} is outside the token's scope")
 
     async def require(self, principal: Principal, node: Node, permission: str) -> ResourcePermissions:
         """The caller's permissions on the node, if they include `permission`. As Reva, a caller who

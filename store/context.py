@@ -18,7 +18,7 @@ from .db import MetadataDB
 from .locks import LockTable
 from .namespace import Namespace, Node, Space, parent_of
 from .status import already_exists, failed_precondition, invalid_argument, unauthenticated
-from .tokens import InvalidToken, TokenIssuer
+from .tokens import InvalidToken, Scope, TokenIssuer
 from .users import UserDirectory
 from .versions import VersionStore
 
@@ -26,6 +26,11 @@ META_DIR = ".meshcollab-store"
 
 # fn(client_id, client_secret) -> the principal to issue a token for; raises StoreError to refuse.
 Authenticator = Callable[[str, str], Awaitable[Principal]]
+
+# fn(scope) -> the scope as it stands now (e.g. the current permissions of the public link that
+# granted it), or None when what granted it is gone (link removed or expired): the token is then
+# refused. Synchronous, as tokens are checked on every call: keep what it needs in memory.
+ScopeCheck = Callable[[Scope], Scope | None]
 
 
 @dataclass
@@ -42,6 +47,7 @@ class StoreContext:
     versions: VersionStore
     content: ContentWriter
     authenticators: dict[str, Authenticator] = field(default_factory=dict)
+    scope_checks: dict[str, ScopeCheck] = field(default_factory=dict)
 
     @classmethod
     def create(cls, root: Path, data_url: str, users: UserDirectory, access_token_lifetime: float) -> "StoreContext":
@@ -89,6 +95,10 @@ class StoreContext:
         principal = await authenticator(client_id, client_secret)
         return self.issue_token(principal), principal
 
+    def add_scope_check(self, kind: str, check: ScopeCheck) -> None:
+        """Re-check, on every use of a token, the scopes of this kind (e.g. "publicshare")."""
+        self.scope_checks[kind] = check
+
     def issue_token(self, principal: Principal, lifetime: float | None = None) -> str:
         return self.tokens.issue_access(principal.user.opaque_id, principal.scope, lifetime)
 
@@ -98,7 +108,12 @@ class StoreContext:
         user = self.users.by_id(claims.user_id)
         if user is None:
             raise InvalidToken(f"token of unknown user {claims.user_id}")
-        return Principal(user=user, scope=claims.scope)
+        scope = claims.scope
+        if scope is not None and (check := self.scope_checks.get(scope.kind)) is not None:
+            scope = check(scope)
+            if scope is None:
+                raise InvalidToken(f"what granted this {claims.scope.kind} token is gone (removed or expired)")
+        return Principal(user=user, scope=scope)
 
     async def _basic(self, username: str, password: str) -> Principal:
         user = self.users.by_username(username)

@@ -23,13 +23,11 @@ from .tokens import InvalidToken, TransferClaims
 
 CHUNK = 1 << 20  # bytes read or written per worker-thread call
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# What a failed commit (content.ContentWriter.commit) says over HTTP.
 HTTP_OF_CODE = {
     code_pb2.CODE_NOT_FOUND: 404,
     code_pb2.CODE_PERMISSION_DENIED: 403,
     code_pb2.CODE_FAILED_PRECONDITION: 409,
-    code_pb2.CODE_ALREADY_EXISTS: 412,
-    code_pb2.CODE_INVALID_ARGUMENT: 400,
-    code_pb2.CODE_UNAUTHENTICATED: 401,
 }
 
 

@@ -13,9 +13,9 @@ import anyio.to_thread
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as sp
 
 from . import attributes, locks, namespace
-from .access import Principal
+from .access import OutOfScope, Principal
 from .namespace import Node
-from .rpc import ApiBase, principal_of, rpc
+from .rpc import ApiBase, abort_out_of_scope, principal_of, rpc
 from .status import StoreError, already_exists, failed_precondition, invalid_argument, ok, permission_denied, unimplemented
 
 
@@ -36,6 +36,8 @@ class FilesApi(ApiBase):
         try:
             async for info in self._list(request, principal):
                 yield sp.ListContainerStreamResponse(status=ok(), info=info)
+        except OutOfScope as exc:
+            await abort_out_of_scope(context, exc)
         except StoreError as exc:
             yield sp.ListContainerStreamResponse(status=exc.status())
 

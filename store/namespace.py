@@ -12,6 +12,7 @@ import secrets
 import sqlite3
 import stat
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,10 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)
 
 PERSONAL = "personal"
 PROJECT = "project"
+
+# fn(path) -> the storage path that a virtual absolute path stands for (a share mounted in the
+# recipient's share folder, `/public/<token>/...`), or None when the path is not one of its own.
+PathResolver = Callable[[str], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class Namespace:
         self._real_root = ""
         self._spaces_by_root: dict[str, Space] = {}
         self._spaces_by_id: dict[str, Space] = {}
+        self._path_resolvers: list[PathResolver] = []
 
     async def start(self) -> None:
         await self.db.executescript(SCHEMA)
@@ -146,6 +152,17 @@ class Namespace:
 
     # -- references -------------------------------------------------------------------------
 
+    def add_path_resolver(self, resolver: PathResolver) -> None:
+        """Let a module map virtual absolute paths to storage paths (see `PathResolver`). Only
+        absolute references pass through resolvers; the node then has its storage path."""
+        self._path_resolvers.append(resolver)
+
+    async def _storage_path(self, path: str) -> str:
+        for resolver in self._path_resolvers:
+            if (resolved := await resolver(path)) is not None:
+                return normalize(resolved)
+        return path
+
     async def path_of_ref(self, ref: rp.Reference) -> str:
         """The storage path a reference names; the resource id (if any) must exist, the path need not."""
         rid = ref.resource_id if ref.HasField("resource_id") else None
@@ -154,7 +171,7 @@ class Namespace:
                 raise invalid_argument("reference has neither a path nor a resource id")
             if not ref.path.startswith("/"):
                 raise invalid_argument(f"relative path {ref.path!r} needs a resource id")
-            return normalize(ref.path)
+            return await self._storage_path(normalize(ref.path))
         if rid.storage_id and rid.storage_id != self.storage_id:
             raise not_found(f"resource {rid.opaque_id} is not in this storage ({rid.storage_id})")
         base = await self.path_of(rid.opaque_id)

@@ -8,7 +8,8 @@
 The decorator authenticates the caller from the `x-access-token` metadata, as Reva's auth
 interceptor: no token aborts the call with gRPC UNAUTHENTICATED, an invalid or expired one with
 PERMISSION_DENIED. Everything else is answered in the response's `Status`. `public=True` marks the
-RPCs Reva leaves unprotected; they get `principal=None` when no token comes along.
+RPCs Reva leaves unprotected; they get `principal=None` unless a valid token comes along. A scoped
+token used outside its scope aborts with PERMISSION_DENIED, as Reva's interceptor verifies scopes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from cs3.gateway.v1beta1.gateway_api_pb2_grpc import GatewayAPIServicer
 from cs3.rpc.v1beta1 import code_pb2
 from google.protobuf import message_factory
 
-from .access import Principal
+from .access import OutOfScope, Principal
 from .context import StoreContext
 from .status import StoreError, unimplemented
 from .tokens import InvalidToken
@@ -47,16 +48,27 @@ async def principal_of(store: StoreContext, context: grpc.aio.ServicerContext, t
         await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"auth: core access token is invalid: {exc}")
 
 
+async def abort_out_of_scope(context: grpc.aio.ServicerContext, exc: OutOfScope) -> None:
+    await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"auth: core access token is invalid: {exc}")
+
+
+def optional_principal(store: StoreContext, context: grpc.aio.ServicerContext) -> Principal | None:
+    """For unprotected RPCs: the caller if a valid token comes along; an invalid one is ignored, as Reva does."""
+    try:
+        return store.principal_from_token(token_of(context)) if token_of(context) else None
+    except InvalidToken:
+        return None
+
+
 def rpc(response_type: type, *, public: bool = False) -> Callable:
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
         async def serve(self: "ApiBase", request, context: grpc.aio.ServicerContext):
-            if public:
-                principal = await principal_of(self.store, context) if token_of(context) else None
-            else:
-                principal = await principal_of(self.store, context)
+            principal = optional_principal(self.store, context) if public else await principal_of(self.store, context)
             try:
                 return await handler(self, request, principal)
+            except OutOfScope as exc:
+                await abort_out_of_scope(context, exc)
             except StoreError as exc:
                 return response_type(status=exc.status())
             except Exception:

@@ -10,6 +10,7 @@ import socket
 import sys
 from pathlib import Path
 
+import anyio.to_thread
 import grpc
 import tornado.httpserver
 import tornado.netutil
@@ -62,11 +63,13 @@ class EmbeddedStore:
         self._http_server: tornado.httpserver.HTTPServer | None = None
 
     async def start(self) -> None:
-        users = UserDirectory.load(self.users_file)
+        users = await anyio.to_thread.run_sync(UserDirectory.load, self.users_file)
         sockets = tornado.netutil.bind_sockets(self.data_port, self.host, family=socket.AF_INET)
         self.data_url = f"http://{_advertised(self.host)}:{sockets[0].getsockname()[1]}"
-        self.context = StoreContext.create(self.root, self.data_url, users, self.access_token_lifetime)
         try:
+            self.context = await anyio.to_thread.run_sync(
+                StoreContext.create, self.root, self.data_url, users, self.access_token_lifetime
+            )
             await self.context.start()
             service = GatewayService(self.context)
             await service.setup()

@@ -44,14 +44,12 @@ class Scope:
 class AccessClaims:
     user_id: str  # opaque id of the user the token acts as
     scope: Scope | None
-    expires_at: float
 
 
 @dataclass(frozen=True)
 class TransferClaims:
     operation: str  # "upload" | "download"
     user_id: str
-    space_id: str
     path: str  # the storage path the transfer was initiated for (a new file has no id yet)
     opaque_id: str  # the node's id, or "" for an upload that creates the file
     version_key: str  # download of a version, else ""
@@ -82,7 +80,7 @@ class TokenIssuer:
         claims = self._decode(token, ACCESS)
         try:
             scope = Scope.from_claim(claims["scope"]) if "scope" in claims else None
-            return AccessClaims(user_id=claims["sub"], scope=scope, expires_at=claims["exp"])
+            return AccessClaims(user_id=claims["sub"], scope=scope)
         except (KeyError, TypeError) as exc:
             raise InvalidToken(f"malformed access token: {exc}") from exc
 

@@ -35,8 +35,8 @@ class TransferApi(ApiBase):
         if node is None:
             if request.if_match:
                 raise failed_precondition(f"{path} does not exist, so it cannot match etag {request.if_match}")
-            path, parent = await self.store.creatable(principal, request.ref, "initiate_file_upload")
-            space_id, opaque_id = parent.space.space_id, ""
+            path, _ = await self.store.creatable(principal, request.ref, "initiate_file_upload")
+            opaque_id = ""
         else:
             await self.store.access.require(principal, node, "initiate_file_upload")
             if node.is_dir:
@@ -48,8 +48,8 @@ class TransferApi(ApiBase):
             lock = await self.store.locks.get(node.opaque_id)
             if lock is not None and lock.lock_id != request.lock_id:
                 raise failed_precondition(f"{path} is {lock.describe()}: the upload must carry the holder's lock id")
-            space_id, opaque_id = node.space.space_id, node.opaque_id
-        claims = TransferClaims("upload", principal.user.opaque_id, space_id, path, opaque_id, "")
+            opaque_id = node.opaque_id
+        claims = TransferClaims("upload", principal.user.opaque_id, path, opaque_id, "")
         token = self.store.tokens.issue_transfer(claims)
         url = endpoint(self.store.data_url, token)
         protocols = [gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token) for p in PROTOCOLS]
@@ -57,20 +57,30 @@ class TransferApi(ApiBase):
 
     @rpc(gw.InitiateFileDownloadResponse)
     async def InitiateFileDownload(self, request: sp.InitiateFileDownloadRequest, principal: Principal):
-        # A version is addressed as in Reva's decomposedfs: a resource id whose opaque id is the version key.
-        key = request.ref.resource_id.opaque_id if node_of_key(request.ref.resource_id.opaque_id) else ""
-        if key:
+        # A version is asked for in either of Reva's two forms: a resource id whose opaque id is the
+        # version key (decomposedfs), or the file's reference with `version_key` in the opaque map.
+        ref_id = request.ref.resource_id.opaque_id
+        if node_of_key(ref_id):
+            key = ref_id
             node = await self.store.namespace.by_id(node_of_key(key))
+        elif key := opaque_version_key(request):
+            node = await self.store.namespace.resolve(request.ref)
+        if key:
             await self.store.access.require(principal, node, "list_file_versions")
-            if await self.store.versions.get(key) is None:
+            if node_of_key(key) != node.opaque_id or await self.store.versions.get(key) is None:
                 raise not_found(f"{node.path} has no version {key}")
         else:
             node, _ = await self.store.authorized(principal, request.ref, "initiate_file_download")
             if node.is_dir:
                 raise failed_precondition(f"{node.path} is a folder; only files can be downloaded")
         await self.store.access.require(principal, node, "initiate_file_download")
-        claims = TransferClaims("download", principal.user.opaque_id, node.space.space_id, node.path, node.opaque_id, key)
+        claims = TransferClaims("download", principal.user.opaque_id, node.path, node.opaque_id, key)
         token = self.store.tokens.issue_transfer(claims)
         url = endpoint(self.store.data_url, token)
         protocols = [gw_resources.FileDownloadProtocol(protocol=p, download_endpoint=url, token=token) for p in PROTOCOLS]
         return gw.InitiateFileDownloadResponse(status=ok(), protocols=protocols)
+
+
+def opaque_version_key(request: sp.InitiateFileDownloadRequest) -> str:
+    entry = request.opaque.map.get("version_key") if request.HasField("opaque") else None
+    return entry.value.decode() if entry is not None else ""

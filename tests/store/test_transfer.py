@@ -87,7 +87,7 @@ def test_a_cut_upload_leaves_the_content_intact(einstein, home):
     assert einstein.write(ref, b"next") and einstein.read(ref) == b"next"
 
 
-def test_a_viewer_cannot_download_what_they_cannot_see(einstein, marie, home):
+def test_another_users_download_endpoint_is_refused(einstein, marie, home):
     ref = path_ref(f"{home}/mine.txt")
     einstein.write(ref, b"x")
     endpoint = einstein.download_endpoint(ref)

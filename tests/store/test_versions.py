@@ -6,6 +6,7 @@ import httpx
 from cs3.rpc.v1beta1 import code_pb2
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as sp
 from cs3.storage.provider.v1beta1 import resources_pb2 as rp
+from cs3.types.v1beta1 import types_pb2
 from storeclient import id_ref, path_ref
 
 
@@ -41,7 +42,7 @@ def test_restore_keeps_the_id_and_the_current_content_as_a_version(einstein, hom
     restored = einstein.stat(ref)
     assert einstein.read(ref) == b"original"
     assert restored.id == original.id
-    assert restored.etag not in (original.etag,)
+    assert restored.etag != original.etag
     contents = {einstein.read(version_ref(original, v.key)) for v in versions_of(einstein, ref)}
     assert contents == {b"original", b"edited"}
 
@@ -73,3 +74,19 @@ def test_versions_follow_moves_and_stay_private(einstein, marie, home):
     assert denied.status.code == code_pb2.CODE_NOT_FOUND
     endpoint = einstein.download_endpoint(version_ref(info, version.key))
     assert httpx.get(endpoint, headers={"x-access-token": marie.token}).status_code == 403
+
+
+def test_a_version_can_also_be_named_in_the_opaque_map(einstein, home):
+    ref = path_ref(f"{home}/o.txt")
+    einstein.write(ref, b"old")
+    einstein.write(ref, b"new")
+    [version] = versions_of(einstein, ref)
+
+    def download(key: str):
+        opaque = types_pb2.Opaque(map={"version_key": types_pb2.OpaqueEntry(decoder="plain", value=key.encode())})
+        return einstein.call("InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=ref, opaque=opaque))
+
+    endpoint = download(version.key).protocols[0].download_endpoint
+    assert httpx.get(endpoint, headers={"x-access-token": einstein.token}).content == b"old"
+    assert download("unknown.REV.1").status.code == code_pb2.CODE_NOT_FOUND
+    assert download("not-a-version-key").status.code == code_pb2.CODE_NOT_FOUND
