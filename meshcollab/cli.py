@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from meshcollab.serve import add_serve_command
+
 
 def _add_store_command(subcommands: argparse._SubParsersAction) -> None:
     store = subcommands.add_parser(
@@ -35,9 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meshcollab", description="Collaborative Jupyter notebooks on CS3 storage.")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_store_command(subcommands)
+    add_serve_command(subcommands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    args, rest = build_parser().parse_known_args(argv)
+    if getattr(args, "pass_through", False):
+        sys.exit(args.run(args, rest))
+    if rest:
+        build_parser().error(f"unrecognized arguments: {' '.join(rest)}")
     sys.exit(args.run(args))

@@ -1,0 +1,141 @@
+"""The meshcollab Jupyter Server extension: collaboration rooms on CS3 storage.
+
+It serves jupyter-collaboration's endpoints (the session endpoint and the room websocket), so stock
+JupyterLab with jupyter-collaboration's frontend collaborates through it unchanged; the stock server
+side (`jupyter_server_ydoc`) is disabled where meshcollab is enabled. Every setting is a trait:
+`c.MeshCollab.save_delay = 2` in a config file, `--MeshCollab.save_delay=2` on the command line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import anyio
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Float, Unicode, default, validate
+from traitlets.config import TraitError
+
+from meshcollab.collab import CS3RoomHooks, SnapshotSettings
+from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session, Unauthenticated
+from meshcollab.handlers.room import CollaborationRoomHandler
+from meshcollab.handlers.session import CollaborationSessionHandler
+from meshcollab.rooms import DocumentStore, RoomRegistry
+from meshcollab.rooms_ids import parse_room_id
+from meshcollab.runtime import CollaborationRuntime
+
+
+class MeshCollab(ExtensionApp):
+    name = "meshcollab"
+    app_name = "meshcollab"
+    description = "Real-time collaborative notebooks on CS3 storage"
+    load_other_extensions = True
+
+    save_delay = Float(
+        1.0, config=True, help="Seconds after the last change before a room's document is saved to CS3."
+    )
+    save_max_delay = Float(
+        10.0,
+        config=True,
+        help="Longest time changes wait for a save under continuous typing, in seconds: a room saves "
+        "at least this often while it changes.",
+    )
+    room_close_delay = Float(
+        60.0,
+        config=True,
+        help="Seconds a room stays open after its last client leaves; then it writes its final "
+        "snapshot, releases its lock and unloads.",
+    )
+    lock_ttl = Float(
+        300.0,
+        config=True,
+        help="Lifetime of the CS3 lock a room holds, in seconds; the room refreshes it well before it "
+        "expires, so it only runs out when the server is gone.",
+    )
+    data_dir = Unicode(
+        config=True, help="Folder of the server's own state: the document store (SQLite) of every room."
+    )
+    cs3_username = Unicode(
+        "",
+        config=True,
+        help="The CS3 user that requests act as when they carry no CS3 credentials of their own "
+        "(a personal server).",
+    )
+    cs3_password = Unicode(
+        config=True,
+        help="Password of `cs3_username`; default: the environment variable MESHCOLLAB_CS3_PASSWORD.",
+    )
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return os.path.join(jupyter_data_dir(), "meshcollab")
+
+    @default("cs3_password")
+    def _default_cs3_password(self) -> str:
+        return os.environ.get("MESHCOLLAB_CS3_PASSWORD", "")
+
+    @validate("save_delay", "save_max_delay", "room_close_delay", "lock_ttl")
+    def _non_negative(self, proposal):
+        if proposal["value"] < 0:
+            raise TraitError(f"{proposal['trait'].name} must not be negative, got {proposal['value']}")
+        return proposal["value"]
+
+    def initialize_settings(self) -> None:
+        Path(self.data_dir).mkdir(parents=True, exist_ok=True)
+        documents = DocumentStore(path=str(Path(self.data_dir) / "documents.sqlite"), config=self.config)
+        self.runtime = CollaborationRuntime(
+            CS3Gateway(CS3Config(config=self.config)),
+            documents,
+            lambda store: RoomRegistry(
+                store, self._hooks_for, room_close_delay=self.room_close_delay, config=self.config, log=self.log
+            ),
+        )
+        self._server_session: CS3Session | None = None
+        self._server_session_lock = anyio.Lock()
+        self.settings["meshcollab"] = self
+        page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
+        page_config.setdefault("disableRTC", False)
+        page_config.setdefault("serverSideExecution", False)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(
+            [
+                (r"/api/collaboration/session/(.*)", CollaborationSessionHandler),
+                (r"/api/collaboration/room/(.+)", CollaborationRoomHandler),
+            ]
+        )
+
+    def _hooks_for(self, room_id: str) -> CS3RoomHooks:
+        key = parse_room_id(room_id)
+        settings = SnapshotSettings(save_delay=self.save_delay, save_max_delay=self.save_max_delay, lock_ttl=self.lock_ttl)
+        return CS3RoomHooks(key, settings=settings, session=self.server_session, documents=self.runtime.documents)
+
+    async def server_session(self) -> CS3Session:
+        """The session of the server's own CS3 user (logged in on first use, renewed by itself)."""
+        async with self._server_session_lock:
+            if self._server_session is None:
+                if not self.cs3_username:
+                    raise Unauthenticated("no CS3 credentials: set MeshCollab.cs3_username, or sign in with Basic")
+                self._server_session = await self.runtime.gateway.login_basic(self.cs3_username, self.cs3_password)
+            return self._server_session
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        # Jupyter Server gives extensions no task group of their own: this one task owns the runtime's,
+        # and stop_extension ends it (closing rooms: final snapshots, unlocks).
+        self._runtime_task = asyncio.get_running_loop().create_task(self.runtime.run())
+        self._runtime_task.add_done_callback(self._runtime_ended)
+        ready = asyncio.ensure_future(self.runtime.ready.wait())
+        await asyncio.wait([ready, self._runtime_task], return_when=asyncio.FIRST_COMPLETED)
+        if not self.runtime.ready.is_set():
+            ready.cancel()
+            await self._runtime_task  # raises why it could not start
+
+    def _runtime_ended(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.log.critical("meshcollab stopped working", exc_info=task.exception())
+
+    async def stop_extension(self) -> None:
+        self.runtime.stop()
+        await self._runtime_task

@@ -1,0 +1,1 @@
+"""HTTP and websocket handlers of the meshcollab server extension."""
