@@ -105,6 +105,7 @@ class DocumentStore(LoggingConfigurable):
         self._log_sizes: dict[int, _LogSize] = {}
         self._compacting: dict[int, anyio.Event] = {}  # set when that room's compaction is over
         self._task_group: TaskGroup | None = None
+        self.commits = 0  # group commits of updates so far: appends / commits is the batching achieved
 
     # lifecycle
 
@@ -197,6 +198,7 @@ class DocumentStore(LoggingConfigurable):
                 except Exception as error:  # every appender of the batch gets it
                     batch.error = error
                 else:
+                    self.commits += 1
                     self._count(batch.rows)
             batch.committed.set()
             if self._stopping and not self._pending.rows:

@@ -236,7 +236,10 @@ class Room:
         self._applying = (connection, update)
         try:
             self.doc.apply_update(update)
-        except ValueError as error:
+        except (ValueError, RuntimeError) as error:
+            # ValueError: undecodable, nothing applied. RuntimeError: yrs integrated part of it and
+            # committed that; the observer took the committed part like any change, so the document
+            # and the store stay one history.
             raise ProtocolError(f"invalid Y update: {error}") from None
         finally:
             self._applying = None
