@@ -6,30 +6,24 @@ a deployment: nothing about CS3 is mocked.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
 import sys
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from meshcollab.processes import ServiceProcess
+
 READY_LINE = re.compile(r"meshcollab-store ready grpc=(?P<grpc>\S+) data=(?P<data>\S+)")
-STARTUP_TIMEOUT = 30.0
 
 
-@dataclass
-class StoreProcess:
+class StoreProcess(ServiceProcess):
     """One running `meshcollab store`; restartable on the same root folder."""
 
-    root: Path
-    users_file: Path | None = None
-    cpus: set[int] | None = None  # pin the store to these cores (benchmarks)
-    grpc_address: str = ""
-    data_url: str = ""
-    process: subprocess.Popen | None = None
-    output: list[str] = field(default_factory=list)
+    def __init__(self, root: Path, users_file: Path | None = None, cpus: set[int] | None = None) -> None:
+        super().__init__(cpus)
+        self.root = root
+        self.users_file = users_file
+        self.grpc_address = ""
+        self.data_url = ""
 
     def start(self, grpc_port: int = 0, data_port: int | None = None) -> None:
         command = [sys.executable, "-m", "meshcollab", "store", "--root", str(self.root), "--port", str(grpc_port)]
@@ -37,28 +31,8 @@ class StoreProcess:
             command += ["--data-port", str(data_port)]
         if self.users_file is not None:
             command += ["--users", str(self.users_file)]
-        self.process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            preexec_fn=(lambda: os.sched_setaffinity(0, self.cpus)) if self.cpus else None,
-        )
-        ready = threading.Event()
-
-        def read_output() -> None:
-            for line in self.process.stdout:
-                self.output.append(line)
-                match = READY_LINE.search(line)
-                if match and not ready.is_set():
-                    self.grpc_address, self.data_url = match["grpc"], match["data"]
-                    ready.set()
-
-        threading.Thread(target=read_output, daemon=True).start()
-        if not ready.wait(STARTUP_TIMEOUT):
-            self.stop()
-            raise RuntimeError("the store did not start:\n" + "".join(self.output))
+        ready = self.launch(command, READY_LINE)
+        self.grpc_address, self.data_url = ready["grpc"], ready["data"]
 
     @property
     def grpc_port(self) -> int:
@@ -67,16 +41,6 @@ class StoreProcess:
     @property
     def data_port(self) -> int:
         return int(self.data_url.rstrip("/").rsplit(":", 1)[1].split("/")[0])
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
 
     def restart(self) -> None:
         """Stop and start again on the same root and the same ports."""
