@@ -19,8 +19,10 @@ from cs3.gateway.v1beta1.gateway_api_pb2_grpc import GatewayAPIServicer, add_Gat
 from .context import StoreContext
 from .data_server import make_app
 from .files_api import FilesApi
+from .links import LinksApi
 from .locks_api import LocksApi
 from .rpc import answer_unimplemented
+from .sharing import SharesApi
 from .spaces_api import SpacesApi
 from .tokens import DEFAULT_ACCESS_LIFETIME
 from .transfer_api import TransferApi
@@ -33,7 +35,8 @@ MAX_UPLOAD = 1 << 40  # bodies stream to disk; this only bounds a runaway client
 
 
 @answer_unimplemented
-class GatewayService(FilesApi, TransferApi, LocksApi, VersionsApi, UsersApi, SpacesApi, GatewayAPIServicer):
+class GatewayService(FilesApi, TransferApi, LocksApi, VersionsApi, UsersApi, SpacesApi, SharesApi, LinksApi,
+                     GatewayAPIServicer):
     """The CS3 gateway API. Each mixin serves one group of RPCs; add a mixin here once it exists."""
 
     def __init__(self, store: StoreContext) -> None:
@@ -74,12 +77,18 @@ class EmbeddedStore:
             service = GatewayService(self.context)
             await service.setup()
             self._grpc_server = grpc.aio.server(
-                options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)]
+                options=[
+                    ("grpc.max_receive_message_length", MAX_MESSAGE),
+                    ("grpc.max_send_message_length", MAX_MESSAGE),
+                    # Without this a second store could bind the same port and share its traffic.
+                    ("grpc.so_reuseport", 0),
+                ]
             )
             add_GatewayAPIServicer_to_server(service, self._grpc_server)
-            port = self._grpc_server.add_insecure_port(f"{self.host}:{self.grpc_port}")
-            if port == 0:
-                raise OSError(f"cannot listen for gRPC on {self.host}:{self.grpc_port}")
+            try:
+                port = self._grpc_server.add_insecure_port(f"{self.host}:{self.grpc_port}")
+            except RuntimeError as exc:  # what grpc raises when the port is taken
+                raise OSError(f"cannot listen for gRPC on {self.host}:{self.grpc_port}: {exc}") from None
             await self._grpc_server.start()
             self.grpc_address = f"{_advertised(self.host)}:{port}"
             self._http_server = tornado.httpserver.HTTPServer(make_app(self.context), max_body_size=MAX_UPLOAD)

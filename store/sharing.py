@@ -268,7 +268,7 @@ class SharesApi(ApiBase):
     @rpc(collab.UpdateShareResponse)
     async def UpdateShare(self, request: collab.UpdateShareRequest, principal: Principal):
         refuse_scoped(principal, "update shares")
-        ref = request.ref if request.HasField("ref") else collab.ShareReference(id=request.share.id)
+        ref = request.ref if request.HasField("ref") else sharing.ShareReference(id=request.share.id)
         row = await self._visible_share(ref, principal)
         held = await self._manage(row, principal, "update_grant")
         paths = set(request.update_mask.paths)
@@ -356,7 +356,7 @@ class SharesApi(ApiBase):
             raise invalid_argument(f"update_mask must name state, mount_point or hidden, not {sorted(unknown) or 'nothing'}")
         if "state" in paths and wanted.state not in (PENDING, ACCEPTED, REJECTED):
             raise invalid_argument(f"{sharing.ShareState.Name(wanted.state)} is not a state to set")
-        row = await self._received_one(collab.ShareReference(id=wanted.share.id), principal)
+        row = await self._received_one(sharing.ShareReference(id=wanted.share.id), principal)
         name = self._mount_name(wanted.mount_point.path, principal.user) if "mount_point" in paths else ""
         node = await self.store.namespace.by_id(row.resource_id) if "state" in paths and wanted.state == ACCEPTED else None
         user_id = principal.user.opaque_id
@@ -404,7 +404,7 @@ class SharesApi(ApiBase):
         row = await self.store.db.fetchone(f"{SELECT_SHARES} WHERE s.id = ? AND {NOT_EXPIRED}", (share_id, int(time.time())))
         return ShareRow.of(row) if row else None
 
-    async def _find(self, ref: collab.ShareReference) -> ShareRow | None:
+    async def _find(self, ref: sharing.ShareReference) -> ShareRow | None:
         spec = ref.WhichOneof("spec")
         if spec == "id":
             return await self._share_by_id(ref.id.opaque_id)
@@ -421,7 +421,7 @@ class SharesApi(ApiBase):
             return ShareRow.of(row) if row else None
         raise invalid_argument("a share reference needs an id or a key")
 
-    async def _visible_share(self, ref: collab.ShareReference, principal: Principal) -> ShareRow:
+    async def _visible_share(self, ref: sharing.ShareReference, principal: Principal) -> ShareRow:
         """The share if the caller owns, created or received it; as Reva, NOT_FOUND for anyone else."""
         row = await self._find(ref)
         if row is None or not row.involves(principal.user):
@@ -457,7 +457,7 @@ class SharesApi(ApiBase):
         shares = [ShareRow.of(r) for r in rows]
         return [s for s in shares if match_filters(filters, lambda f, s=s: self._matches(s, f))]
 
-    async def _received_one(self, ref: collab.ShareReference, principal: Principal) -> ShareRow:
+    async def _received_one(self, ref: sharing.ShareReference, principal: Principal) -> ShareRow:
         found = await self._find(ref)
         if found is None or found.grantee_id != principal.user.opaque_id:
             raise not_found(f"no share {_describe(ref)} received by {principal.user.username}")
@@ -553,7 +553,7 @@ def _free_mount_point(conn: sqlite3.Connection, user_id: str, row: ShareRow, nam
     raise AssertionError("unreachable: one of len(taken) + 1 names is free")
 
 
-def _describe(ref: collab.ShareReference) -> str:
+def _describe(ref: sharing.ShareReference) -> str:
     if ref.WhichOneof("spec") == "id":
         return ref.id.opaque_id
     return f"of {ref.key.resource_id.opaque_id} with {ref.key.grantee.user_id.opaque_id}"
