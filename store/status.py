@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from cs3.rpc.v1beta1 import code_pb2, status_pb2
 
-Code = code_pb2.Code
-
 
 def ok() -> status_pb2.Status:
     return status_pb2.Status(code=code_pb2.CODE_OK)
