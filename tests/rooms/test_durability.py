@@ -80,7 +80,7 @@ async def test_a_room_unloads_after_its_last_client_and_comes_back_with_the_same
             await until(lambda: notebook(server.registry.get(ROOM).doc) == notebook(client.doc))
         first_hooks = server.hooks[ROOM]
         await until(lambda: server.registry.get(ROOM) is None)
-        assert first_hooks.calls[-2:] == ["on_last_client", "on_close"]
+        assert first_hooks.calls[-1] == "on_close" and "on_last_client" in first_hooks.calls
 
         offline = copy_of(client.doc)
         type_into(offline, 0, "!")
