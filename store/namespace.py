@@ -7,6 +7,7 @@ cross a symbolic link (one inside the root could point anywhere)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import sqlite3
@@ -253,8 +254,12 @@ class Namespace:
         self.check_no_escape(path)
         try:
             return os.lstat(self.fs_path(path))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # the latter: a file where a folder should be
             return None
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                raise invalid_argument(f"a name in {path[:80]}... is too long") from None
+            raise
 
     def _scan(self, node: Node) -> list[tuple[str, os.stat_result]]:
         self.check_no_escape(node.path)

@@ -111,6 +111,20 @@ def test_malformed_references_are_invalid_arguments(einstein, home):
         assert code_of(einstein, "Stat", sp.StatRequest(ref=ref)) == code_pb2.CODE_INVALID_ARGUMENT, ref
     unknown = rp.ResourceId(storage_id=info.id.storage_id, space_id=info.id.space_id, opaque_id="no-such-id")
     assert code_of(einstein, "Stat", sp.StatRequest(ref=id_ref(unknown))) == code_pb2.CODE_NOT_FOUND
+    other_storage = rp.ResourceId(storage_id="another-storage", space_id=info.id.space_id, opaque_id=info.id.opaque_id)
+    assert code_of(einstein, "Stat", sp.StatRequest(ref=id_ref(other_storage))) == code_pb2.CODE_NOT_FOUND
+    long_name = path_ref(f"{home}/{'n' * 300}")
+    assert code_of(einstein, "Stat", sp.StatRequest(ref=long_name)) == code_pb2.CODE_INVALID_ARGUMENT
+    for outside in ["/", "/home", "/home/nobody/x", "/elsewhere/x"]:
+        assert code_of(einstein, "Stat", sp.StatRequest(ref=path_ref(outside))) == code_pb2.CODE_NOT_FOUND, outside
+
+
+def test_a_file_is_not_a_folder(einstein, home):
+    einstein.write(path_ref(f"{home}/plain.txt"), b"x")
+    assert code_of(einstein, "Stat", sp.StatRequest(ref=path_ref(f"{home}/plain.txt/inner"))) == code_pb2.CODE_NOT_FOUND
+    inside_a_file = sp.CreateContainerRequest(ref=path_ref(f"{home}/plain.txt/inner"))
+    assert code_of(einstein, "CreateContainer", inside_a_file) == code_pb2.CODE_FAILED_PRECONDITION
+    assert einstein.initiate_upload(path_ref(f"{home}/plain.txt/inner")).status.code == code_pb2.CODE_FAILED_PRECONDITION
 
 
 def test_paths_that_escape_are_refused(store, einstein, marie, home):
