@@ -27,6 +27,8 @@ from pycrdt import merge_updates
 from traitlets import Enum, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
+from .service import Service
+
 T = TypeVar("T")
 
 SCHEMA = """
@@ -77,7 +79,7 @@ class _LogSize:
     bytes: int = 0
 
 
-class DocumentStore(LoggingConfigurable):
+class DocumentStore(Service, LoggingConfigurable):
     """Durable Y history per room. Use as `async with store:` or `await tg.start(store.start)`."""
 
     path = Unicode(help="The SQLite file that holds every room's update log, snapshots and metadata.").tag(config=True)
@@ -108,16 +110,6 @@ class DocumentStore(LoggingConfigurable):
         self.commits = 0  # group commits of updates so far: appends / commits is the batching achieved
 
     # lifecycle
-
-    async def __aenter__(self) -> DocumentStore:
-        self._own_task_group = anyio.create_task_group()
-        await (await self._own_task_group.__aenter__()).start(self.start)
-        return self
-
-    async def __aexit__(self, *exc_info) -> None:
-        await self.stop()
-        # The body's exception propagates as it is, not wrapped in an exception group.
-        await self._own_task_group.__aexit__(None, None, None)
 
     async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Open the file and run the group-commit writer until `stop()`."""

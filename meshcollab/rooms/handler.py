@@ -13,7 +13,6 @@ import json
 from enum import Enum
 
 import anyio
-
 from tornado import web
 from tornado.websocket import WebSocketHandler
 

@@ -24,9 +24,10 @@ from .connection import Connection, Transport
 from .document_store import DocumentStore
 from .hooks import RoomHooks
 from .room import Room, RoomClosed
+from .service import Service
 
 
-class RoomRegistry(LoggingConfigurable):
+class RoomRegistry(Service, LoggingConfigurable):
     """Use as `async with registry:` or `await tg.start(registry.start)`; stopping closes every room."""
 
     room_close_delay = Float(
@@ -53,16 +54,6 @@ class RoomRegistry(LoggingConfigurable):
         self._hooks_factory = hooks_factory
         self._rooms: dict[str, Room] = {}
         self._task_group: TaskGroup | None = None
-
-    async def __aenter__(self) -> RoomRegistry:
-        self._own_task_group = anyio.create_task_group()
-        await (await self._own_task_group.__aenter__()).start(self.start)
-        return self
-
-    async def __aexit__(self, *exc_info) -> None:
-        await self.stop()
-        # The body's exception propagates as it is, not wrapped in an exception group.
-        await self._own_task_group.__aexit__(None, None, None)
 
     async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         async with anyio.create_task_group() as self._task_group:

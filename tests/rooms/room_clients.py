@@ -64,6 +64,13 @@ def sources(doc: Doc) -> list[str]:
     return [cell["source"] for cell in notebook(doc)["cells"]]
 
 
+def type_into(doc: Doc, cell: int, text: str, keystrokes: bool = True) -> None:
+    """Append to a cell's source: one update per character, as in an editor, or one for all (a paste)."""
+    source = YNotebook(doc).ycells[cell]["source"]
+    for chunk in text if keystrokes else [text]:
+        source.insert(len(str(source)), chunk)
+
+
 class NotebookHooks(RoomHooks):
     """What the extension does, reduced to the test: the source is a notebook dict in memory."""
 

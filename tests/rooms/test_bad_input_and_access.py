@@ -4,19 +4,13 @@ not read is cut off while the others go on, and clients hear what the room has t
 from __future__ import annotations
 
 import pytest
-from jupyter_ydoc import YNotebook
 from pycrdt import Doc
-from room_clients import ROOM, notebook, serve, sources, until
+from room_clients import ROOM, notebook, serve, sources, type_into, until
 
 from meshcollab.rooms import CloseCode, Notice
 from meshcollab.rooms.protocol import encode_sync_update
 
 pytestmark = pytest.mark.anyio
-
-
-def type_into(doc: Doc, cell: int, text: str) -> None:
-    source = YNotebook(doc).ycells[cell]["source"]
-    source.insert(len(str(source)), text)
 
 
 async def test_a_viewer_edits_nothing_but_is_seen(tmp_path):
@@ -71,7 +65,7 @@ async def test_a_client_that_does_not_read_is_disconnected_and_the_others_go_on(
             await until(lambda: len(room.connections) == 3)
             chunk = "z" * 50_000
             for _ in range(2000):  # enough to fill the socket buffers and then ours
-                type_into(writer.doc, 1, chunk)
+                type_into(writer.doc, 1, chunk, keystrokes=False)
                 await until(lambda: sources(reader.doc) == sources(writer.doc))
                 if len(room.connections) == 2:
                     break

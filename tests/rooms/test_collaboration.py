@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from jupyter_ydoc import YNotebook
 from pycrdt import Doc
-from room_clients import NOTEBOOK, notebook, serve, sources, until
+from room_clients import NOTEBOOK, ROOM, notebook, serve, sources, type_into, until
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
 
 pytestmark = pytest.mark.anyio
 
@@ -16,8 +18,7 @@ async def test_three_clients_editing_concurrently_converge(tmp_path):
             assert sources(a.doc) == sources(b.doc) == sources(c.doc) == ["# Mesh", "x = 1"]
             for round_ in range(20):
                 for name, client in (("a", a), ("b", b), ("c", c)):
-                    source = YNotebook(client.doc).ycells[1]["source"]
-                    source.insert(len(str(source)), f"\n{name}{round_}")
+                    type_into(client.doc, 1, f"\n{name}{round_}", keystrokes=False)
             YNotebook(b.doc).append_cell({"cell_type": "code", "source": "from b", "metadata": {}, "outputs": []})
             YNotebook(c.doc).append_cell({"cell_type": "markdown", "source": "from c", "metadata": {}})
 
@@ -32,8 +33,7 @@ async def test_three_clients_editing_concurrently_converge(tmp_path):
 async def test_late_joiner_gets_the_full_state(tmp_path):
     async with serve(tmp_path) as server:
         async with server.client() as writer:
-            source = YNotebook(writer.doc).ycells[0]["source"]
-            source.insert(len(str(source)), " and more")
+            type_into(writer.doc, 0, " and more")
             YNotebook(writer.doc).append_cell({"cell_type": "markdown", "source": "late", "metadata": {}})
             room = server.registry.get(writer.room)
             await until(lambda: notebook(room.doc) == notebook(writer.doc))
@@ -47,3 +47,33 @@ async def test_the_room_is_filled_once_from_its_source(tmp_path):
         async with server.client() as client:
             assert notebook(client.doc)["cells"][0]["source"] == NOTEBOOK["cells"][0]["source"]
         assert server.hooks[client.room].calls[:2] == ["on_load", "on_first_client"]
+
+
+async def test_a_change_made_on_the_server_reaches_clients_and_is_stored(tmp_path):
+    """How the extension edits a room (e.g. a merge): on `room.doc`, like any client."""
+    async with serve(tmp_path) as server:
+        async with server.client() as client:
+            room = await server.registry.room(ROOM)
+            YNotebook(room.doc).append_cell({"cell_type": "markdown", "source": "merged in", "metadata": {}})
+            await until(lambda: sources(client.doc)[-1] == "merged in")
+            await room.flushed()
+    async with serve(tmp_path) as server:
+        async with server.client(Doc()) as later:
+            assert sources(later.doc) == ["# Mesh", "x = 1", "merged in"]
+
+
+@pytest.mark.parametrize(
+    "path, headers, status",
+    [
+        ("not-a-room-id", {}, 400),
+        (ROOM, {"Origin": "http://elsewhere.example"}, 403),
+    ],
+    ids=["bad-room-id", "foreign-origin"],
+)
+async def test_the_handler_refuses_before_upgrading(tmp_path, path, headers, status):
+    async with serve(tmp_path) as server:
+        request = HTTPRequest(server.url(path), headers=headers)
+        with pytest.raises(HTTPClientError) as refused:
+            await websocket_connect(request)
+        assert refused.value.code == status
+        assert server.registry.get(ROOM) is None

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 from jupyter_ydoc import YNotebook
 from pycrdt import Doc
-from room_clients import ROOM, notebook, serve, sources, until
+from room_clients import ROOM, notebook, serve, sources, type_into, until
 
 from meshcollab.rooms import CloseCode, DocumentStore
 
@@ -23,12 +23,6 @@ def copy_of(doc: Doc, same_client: bool = True) -> Doc:
     copy = Doc(client_id=doc.client_id) if same_client else Doc()
     copy.apply_update(doc.get_update())
     return copy
-
-
-def type_into(doc: Doc, cell: int, text: str) -> None:
-    source = YNotebook(doc).ycells[cell]["source"]
-    for char in text:  # one update per keystroke, as in an editor
-        source.insert(len(str(source)), char)
 
 
 def assert_no_duplicated_cells(doc: Doc, expected_cells: int) -> None:
