@@ -154,15 +154,15 @@ class LinksApi(ApiBase):
         await self.store.db.executescript(SCHEMA)
         rows = await self.store.db.fetchall(f"SELECT {', '.join(LINK_COLUMNS)} FROM links_links")
         # What the scope check needs on every call, kept in memory: token -> the link as it is now.
-        self._by_token: dict[str, LinkRow] = {r["token"]: LinkRow(*r) for r in rows}
-        self.store.add_authenticator("publicshares", self._authenticate)
-        self.store.add_scope_check(SCOPE_KIND, self._current_scope)
-        self.store.namespace.add_path_resolver(self._public_path)
+        self._link_by_token: dict[str, LinkRow] = {r["token"]: LinkRow(*r) for r in rows}
+        self.store.add_authenticator("publicshares", self._link_authenticate)
+        self.store.add_scope_check(SCOPE_KIND, self._link_current_scope)
+        self.store.namespace.add_path_resolver(self._link_public_path)
 
     # -- guests -----------------------------------------------------------------------------
 
-    async def _authenticate(self, token: str, secret: str) -> Principal:
-        row = await self._live_by_token(token)
+    async def _link_authenticate(self, token: str, secret: str) -> Principal:
+        row = await self._link_live_by_token(token)
         if secret.startswith("password|"):
             authentication = links.PublicShareAuthentication(password=secret.removeprefix("password|"))
         elif secret.startswith("signature|"):
@@ -175,36 +175,36 @@ class LinksApi(ApiBase):
                 signature=sig, signature_expiration=types_pb2.Timestamp(seconds=int(expires.timestamp()))))
         else:
             authentication = None
-        await self._check_authentication(row, authentication)
+        await self._link_check_authentication(row, authentication)
         creator = self.store.users.by_id(row.creator_id)
         if creator is None:
             raise not_found(f"the creator of the public link {token} no longer exists")
-        return Principal(user=creator, scope=self._scope(row))
+        return Principal(user=creator, scope=self._link_scope(row))
 
-    def _scope(self, row: LinkRow) -> Scope:
+    def _link_scope(self, row: LinkRow) -> Scope:
         granted = permissions.names_of(decode_permissions(row.permissions)) - GRANT_PERMISSIONS
         return Scope(row.resource_id, granted, kind=SCOPE_KIND, ref=row.token)
 
-    def _current_scope(self, scope: Scope) -> Scope | None:
-        row = self._by_token.get(scope.ref)
+    def _link_current_scope(self, scope: Scope) -> Scope | None:
+        row = self._link_by_token.get(scope.ref)
         if row is None:
             return scope  # not granted by a link of this store: not ours to judge
         if not row.live:
             return None
-        return replace(scope, permissions=self._scope(row).permissions)
+        return replace(scope, permissions=self._link_scope(row).permissions)
 
-    async def _public_path(self, path: str) -> str | None:
+    async def _link_public_path(self, path: str) -> str | None:
         """`/public/<token>/rest` -> the linked resource's path + `/rest`, for a live link."""
         parts = path.split("/")
         if len(parts) < 3 or parts[1] != "public":
             return None
-        row = self._by_token.get(parts[2])
+        row = self._link_by_token.get(parts[2])
         target = await self.store.namespace.path_of(row.resource_id) if row is not None and row.live else None
         if target is None:
             raise not_found(f"no public link {parts[2]}")
         return "/".join([target, *parts[3:]])
 
-    async def _check_authentication(self, row: LinkRow, given: links.PublicShareAuthentication | None) -> None:
+    async def _link_check_authentication(self, row: LinkRow, given: links.PublicShareAuthentication | None) -> None:
         if not row.password_hash:
             return
         spec = given.WhichOneof("spec") if given is not None else None
@@ -225,9 +225,8 @@ class LinksApi(ApiBase):
         if not permissions.names_of(granted):
             raise invalid_argument("a public link needs permissions (e.g. stat and initiate_file_download)")
         require_within(granted, held, "give by link")
+        # A past expiration is accepted, as by Reva's link managers: the link is then absent.
         expiration = expiration_of(grant.expiration if grant.HasField("expiration") else None)
-        if expired(expiration):
-            raise invalid_argument("the link's expiration is in the past")
         token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
         password_hash = await anyio.to_thread.run_sync(hash_password, grant.password) if grant.password else ""
         now = time.time_ns()
@@ -242,42 +241,42 @@ class LinksApi(ApiBase):
         )
         await self.store.db.execute(f"INSERT INTO links_links ({', '.join(LINK_COLUMNS)}) VALUES "
                                     f"({', '.join('?' * len(LINK_COLUMNS))})", tuple(getattr(row, c) for c in LINK_COLUMNS))
-        self._by_token[token] = row
-        return link_api.CreatePublicShareResponse(status=ok(), share=self._proto(row))
+        self._link_by_token[token] = row
+        return link_api.CreatePublicShareResponse(status=ok(), share=self._link_proto(row))
 
     @rpc(link_api.GetPublicShareResponse)
     async def GetPublicShare(self, request: link_api.GetPublicShareRequest, principal: Principal):
-        row = await self._visible(request.ref, principal, guest_may=True)
-        return link_api.GetPublicShareResponse(status=ok(), share=self._proto(row, request.sign))
+        row = await self._link_visible(request.ref, principal, guest_may=True)
+        return link_api.GetPublicShareResponse(status=ok(), share=self._link_proto(row, request.sign))
 
     @rpc(link_api.GetPublicShareByTokenResponse, public=True)
     async def GetPublicShareByToken(self, request: link_api.GetPublicShareByTokenRequest, principal: Principal | None):
-        row = await self._live_by_token(request.token)
-        await self._check_authentication(row, request.authentication if request.HasField("authentication") else None)
-        return link_api.GetPublicShareByTokenResponse(status=ok(), share=self._proto(row, request.sign))
+        row = await self._link_live_by_token(request.token)
+        await self._link_check_authentication(row, request.authentication if request.HasField("authentication") else None)
+        return link_api.GetPublicShareByTokenResponse(status=ok(), share=self._link_proto(row, request.sign))
 
     @rpc(link_api.ListPublicSharesResponse)
     async def ListPublicShares(self, request: link_api.ListPublicSharesRequest, principal: Principal):
-        rows = await self._listed(request, principal)
-        return link_api.ListPublicSharesResponse(status=ok(), share=[self._proto(r, request.sign) for r in rows])
+        rows = await self._link_listed(request, principal)
+        return link_api.ListPublicSharesResponse(status=ok(), share=[self._link_proto(r, request.sign) for r in rows])
 
     @rpc(gw.ListExistingPublicSharesResponse)
     async def ListExistingPublicShares(self, request: link_api.ListPublicSharesRequest, principal: Principal):
         infos = []
-        for row in await self._listed(request, principal):
+        for row in await self._link_listed(request, principal):
             try:
                 node = await self.store.namespace.by_id(row.resource_id)
             except StoreError:
                 continue  # the resource is gone
             info = await self.store.resource_info(principal, node)
-            infos.append(gw_resources.PublicShareResourceInfo(public_share=self._proto(row, request.sign), resource_info=info))
+            infos.append(gw_resources.PublicShareResourceInfo(public_share=self._link_proto(row, request.sign), resource_info=info))
         return gw.ListExistingPublicSharesResponse(status=ok(), share_infos=infos)
 
     @rpc(link_api.UpdatePublicShareResponse)
     async def UpdatePublicShare(self, request: link_api.UpdatePublicShareRequest, principal: Principal):
         refuse_scoped(principal, "update public links")
-        row = await self._visible(request.ref, principal)
-        held = await self._manage(row, principal, "update_grant")
+        row = await self._link_visible(request.ref, principal)
+        held = await self._link_manage(row, principal, "update_grant")
         update = request.update
         changes: dict[str, object] = {}
         match update.type:
@@ -291,10 +290,7 @@ class LinksApi(ApiBase):
                 password = update.grant.password
                 changes["password_hash"] = await anyio.to_thread.run_sync(hash_password, password) if password else ""
             case Update.TYPE_EXPIRATION:  # no (or a zero) expiration removes it
-                expiration = expiration_of(update.grant.expiration if update.grant.HasField("expiration") else None)
-                if expired(expiration):
-                    raise invalid_argument("the link's expiration is in the past")
-                changes["expiration_s"] = expiration
+                changes["expiration_s"] = expiration_of(update.grant.expiration if update.grant.HasField("expiration") else None)
             case Update.TYPE_DISPLAYNAME:
                 changes["display_name"] = update.display_name
             case Update.TYPE_DESCRIPTION:
@@ -306,32 +302,32 @@ class LinksApi(ApiBase):
             case _:
                 raise invalid_argument(f"invalid update type {update.type}")
         changes["mtime_ns"] = time.time_ns()
-        row = await self._write(row, changes)
-        return link_api.UpdatePublicShareResponse(status=ok(), share=self._proto(row))
+        row = await self._link_write(row, changes)
+        return link_api.UpdatePublicShareResponse(status=ok(), share=self._link_proto(row))
 
     @rpc(link_api.RemovePublicShareResponse)
     async def RemovePublicShare(self, request: link_api.RemovePublicShareRequest, principal: Principal):
         refuse_scoped(principal, "remove public links")
-        row = await self._visible(request.ref, principal)
-        await self._manage(row, principal, "remove_grant")
-        await self._write(row, {"removed": 1, "password_hash": "", "mtime_ns": time.time_ns()})
+        row = await self._link_visible(request.ref, principal)
+        await self._link_manage(row, principal, "remove_grant")
+        await self._link_write(row, {"removed": 1, "password_hash": "", "mtime_ns": time.time_ns()})
         return link_api.RemovePublicShareResponse(status=ok())
 
     # -- lookups ----------------------------------------------------------------------------
 
-    async def _live_by_token(self, token: str) -> LinkRow:
-        row = self._by_token.get(token)
+    async def _link_live_by_token(self, token: str) -> LinkRow:
+        row = self._link_by_token.get(token)
         if row is None or not row.live or not token:
             raise not_found(f"unknown token {token!r}: no such public link, or it was removed or has expired")
         return row
 
-    async def _visible(self, ref: links.PublicShareReference, principal: Principal, guest_may: bool = False) -> LinkRow:
+    async def _link_visible(self, ref: links.PublicShareReference, principal: Principal, guest_may: bool = False) -> LinkRow:
         """A live link its owner or creator asks for; a guest may read the link that let them in."""
         spec = ref.WhichOneof("spec")
         if spec == "token":
-            row = self._by_token.get(ref.token)
+            row = self._link_by_token.get(ref.token)
         elif spec == "id":
-            row = next((r for r in self._by_token.values() if r.id == ref.id.opaque_id), None)
+            row = next((r for r in self._link_by_token.values() if r.id == ref.id.opaque_id), None)
         else:
             raise invalid_argument("a public link reference needs an id or a token")
         if principal.scope is not None:
@@ -343,7 +339,7 @@ class LinksApi(ApiBase):
             raise not_found(f"no public link {ref.token or ref.id.opaque_id}")
         return row
 
-    async def _manage(self, row: LinkRow, principal: Principal, permission: str) -> rp.ResourcePermissions:
+    async def _link_manage(self, row: LinkRow, principal: Principal, permission: str) -> rp.ResourcePermissions:
         try:
             node = await self.store.namespace.by_id(row.resource_id)
         except StoreError:  # the resource is gone: its owner and creator may still clean up
@@ -353,14 +349,14 @@ class LinksApi(ApiBase):
             raise permission_denied(f"{principal.user.username} may not change the public link of {node.path}")
         return held
 
-    async def _listed(self, request: link_api.ListPublicSharesRequest, principal: Principal) -> list[LinkRow]:
+    async def _link_listed(self, request: link_api.ListPublicSharesRequest, principal: Principal) -> list[LinkRow]:
         refuse_scoped(principal, "list public links")
-        rows = [r for r in self._by_token.values() if r.live and r.managed_by(principal)]
+        rows = [r for r in self._link_by_token.values() if r.live and r.managed_by(principal)]
         rows.sort(key=lambda r: r.ctime_ns)
-        return [r for r in rows if match_filters(request.filters, lambda f, r=r: self._matches(r, f))]
+        return [r for r in rows if match_filters(request.filters, lambda f, r=r: self._link_matches(r, f))]
 
     @staticmethod
-    def _matches(row: LinkRow, f) -> bool:
+    def _link_matches(row: LinkRow, f) -> bool:
         match f.type:
             case ListFilter.TYPE_RESOURCE_ID:
                 return same_resource(f.resource_id, row.resource_id, row.space_id)
@@ -371,14 +367,14 @@ class LinksApi(ApiBase):
             case _:
                 raise invalid_argument(f"unknown public link filter type {f.type}")
 
-    async def _write(self, row: LinkRow, changes: dict[str, object]) -> LinkRow:
+    async def _link_write(self, row: LinkRow, changes: dict[str, object]) -> LinkRow:
         assignments = ", ".join(f"{name} = ?" for name in changes)
         await self.store.db.execute(f"UPDATE links_links SET {assignments} WHERE id = ?", (*changes.values(), row.id))
         updated = replace(row, **changes)
-        self._by_token[row.token] = updated
+        self._link_by_token[row.token] = updated
         return updated
 
-    def _proto(self, row: LinkRow, sign: bool = False) -> links.PublicShare:
+    def _link_proto(self, row: LinkRow, sign: bool = False) -> links.PublicShare:
         ns = self.store.namespace
         share = links.PublicShare(
             id=links.PublicShareId(opaque_id=row.id),

@@ -188,12 +188,12 @@ class SharesApi(ApiBase):
     async def setup(self) -> None:
         await super().setup()
         await self.store.db.executescript(SCHEMA)
-        self.store.access.add_grant_source(self._granted)
-        self.store.namespace.add_path_resolver(self._mounted_path)
+        self.store.access.add_grant_source(self._share_grants)
+        self.store.namespace.add_path_resolver(self._share_mounted_path)
 
     # -- what recipients get ----------------------------------------------------------------
 
-    async def _granted(self, user: UserRecord, ids: list[str]) -> rp.ResourcePermissions | None:
+    async def _share_grants(self, user: UserRecord, ids: list[str]) -> rp.ResourcePermissions | None:
         rows = await self.store.db.fetchall(
             f"SELECT s.permissions FROM shares_shares s WHERE s.grantee_type = ? AND s.grantee_id = ? "
             f"AND s.resource_id IN ({','.join('?' * len(ids))}) AND {NOT_EXPIRED}",
@@ -201,7 +201,7 @@ class SharesApi(ApiBase):
         )
         return permissions.union(decode_permissions(r["permissions"]) for r in rows) if rows else None
 
-    async def _mounted_path(self, path: str) -> str | None:
+    async def _share_mounted_path(self, path: str) -> str | None:
         """`/home/<user>/MyShares/<mount point>/rest` -> the shared resource's path + `/rest`, for
         a share that user accepted; what the caller may do there is then checked as usual."""
         parts = path.split("/")
@@ -227,7 +227,7 @@ class SharesApi(ApiBase):
         refuse_scoped(principal, "create shares")
         node, held = await self.store.authorized(principal, resource_reference(request.resource_info), "add_grant")
         grant = request.grant
-        grantee = self._grantee_user(grant.grantee)
+        grantee = self._share_grantee(grant.grantee)
         granted = grant.permissions.permissions
         if not permissions.names_of(granted):
             raise unimplemented("a share without permissions (a denial) is not supported by the embedded store")
@@ -235,9 +235,8 @@ class SharesApi(ApiBase):
         owner = owner_of(node, principal.user)
         if grantee in (principal.user, owner):
             raise invalid_argument(f"{grantee.username} owns or is sharing {node.path}: a share needs another user")
+        # A past expiration is accepted, as by Reva's share managers: the share is then absent.
         expiration = expiration_of(grant.expiration if grant.HasField("expiration") else None)
-        if expired(expiration):
-            raise invalid_argument("the share's expiration is in the past")
         now = time.time_ns()
         row = ShareRow(str(uuid.uuid4()), node.opaque_id, node.space.space_id, rp.GRANTEE_TYPE_USER, grantee.opaque_id,
                        owner.opaque_id, principal.user.opaque_id, encode_permissions(granted), now, now, expiration,
@@ -262,15 +261,15 @@ class SharesApi(ApiBase):
     @rpc(collab.GetShareResponse)
     async def GetShare(self, request: collab.GetShareRequest, principal: Principal):
         refuse_scoped(principal, "read shares")
-        row = await self._visible_share(request.ref, principal)
+        row = await self._share_visible(request.ref, principal)
         return collab.GetShareResponse(status=ok(), share=self._share_proto(row))
 
     @rpc(collab.UpdateShareResponse)
     async def UpdateShare(self, request: collab.UpdateShareRequest, principal: Principal):
         refuse_scoped(principal, "update shares")
         ref = request.ref if request.HasField("ref") else sharing.ShareReference(id=request.share.id)
-        row = await self._visible_share(ref, principal)
-        held = await self._manage(row, principal, "update_grant")
+        row = await self._share_visible(ref, principal)
+        held = await self._share_manage(row, principal, "update_grant")
         paths = set(request.update_mask.paths)
         field = request.field.WhichOneof("field") if request.HasField("field") else None
         changes: dict[str, object] = {}
@@ -296,8 +295,8 @@ class SharesApi(ApiBase):
     @rpc(collab.RemoveShareResponse)
     async def RemoveShare(self, request: collab.RemoveShareRequest, principal: Principal):
         refuse_scoped(principal, "remove shares")
-        row = await self._visible_share(request.ref, principal)
-        await self._manage(row, principal, "remove_grant")
+        row = await self._share_visible(request.ref, principal)
+        await self._share_manage(row, principal, "remove_grant")
 
         def remove(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM shares_received WHERE share_id = ?", (row.id,))
@@ -309,14 +308,14 @@ class SharesApi(ApiBase):
     @rpc(collab.ListSharesResponse)
     async def ListShares(self, request: collab.ListSharesRequest, principal: Principal):
         refuse_scoped(principal, "list shares")
-        return collab.ListSharesResponse(status=ok(), shares=[self._share_proto(r) for r in await self._owned(request, principal)])
+        return collab.ListSharesResponse(status=ok(), shares=[self._share_proto(r) for r in await self._share_owned(request, principal)])
 
     @rpc(gw.ListExistingSharesResponse)
     async def ListExistingShares(self, request: collab.ListSharesRequest, principal: Principal):
         refuse_scoped(principal, "list shares")
         infos = []
-        for row in await self._owned(request, principal):
-            if (info := await self._resource_info(principal, row)) is not None:
+        for row in await self._share_owned(request, principal):
+            if (info := await self._share_resource_info(principal, row)) is not None:
                 infos.append(gw_resources.ShareResourceInfo(share=self._share_proto(row), resource_info=info))
         return gw.ListExistingSharesResponse(status=ok(), share_infos=infos)
 
@@ -325,24 +324,24 @@ class SharesApi(ApiBase):
     @rpc(collab.ListReceivedSharesResponse)
     async def ListReceivedShares(self, request: collab.ListReceivedSharesRequest, principal: Principal):
         refuse_scoped(principal, "list received shares")
-        rows = await self._received(request.filters, principal)
-        return collab.ListReceivedSharesResponse(status=ok(), shares=[self._received_proto(r) for r in rows])
+        rows = await self._share_received(request.filters, principal)
+        return collab.ListReceivedSharesResponse(status=ok(), shares=[self._share_received_proto(r) for r in rows])
 
     @rpc(gw.ListExistingReceivedSharesResponse)
     async def ListExistingReceivedShares(self, request: collab.ListReceivedSharesRequest, principal: Principal):
         refuse_scoped(principal, "list received shares")
         infos = []
-        for row in await self._received(request.filters, principal):
-            if (info := await self._resource_info(principal, row)) is not None:
-                infos.append(gw_resources.ReceivedShareResourceInfo(received_share=self._received_proto(row),
+        for row in await self._share_received(request.filters, principal):
+            if (info := await self._share_resource_info(principal, row)) is not None:
+                infos.append(gw_resources.ReceivedShareResourceInfo(received_share=self._share_received_proto(row),
                                                                     resource_info=info))
         return gw.ListExistingReceivedSharesResponse(status=ok(), share_infos=infos)
 
     @rpc(collab.GetReceivedShareResponse)
     async def GetReceivedShare(self, request: collab.GetReceivedShareRequest, principal: Principal):
         refuse_scoped(principal, "read received shares")
-        row = await self._received_one(request.ref, principal)
-        return collab.GetReceivedShareResponse(status=ok(), share=self._received_proto(row))
+        row = await self._share_received_one(request.ref, principal)
+        return collab.GetReceivedShareResponse(status=ok(), share=self._share_received_proto(row))
 
     @rpc(collab.UpdateReceivedShareResponse)
     async def UpdateReceivedShare(self, request: collab.UpdateReceivedShareRequest, principal: Principal):
@@ -356,8 +355,8 @@ class SharesApi(ApiBase):
             raise invalid_argument(f"update_mask must name state, mount_point or hidden, not {sorted(unknown) or 'nothing'}")
         if "state" in paths and wanted.state not in (PENDING, ACCEPTED, REJECTED):
             raise invalid_argument(f"{sharing.ShareState.Name(wanted.state)} is not a state to set")
-        row = await self._received_one(sharing.ShareReference(id=wanted.share.id), principal)
-        name = self._mount_name(wanted.mount_point.path, principal.user) if "mount_point" in paths else ""
+        row = await self._share_received_one(sharing.ShareReference(id=wanted.share.id), principal)
+        name = self._share_mount_name(wanted.mount_point.path, principal.user) if "mount_point" in paths else ""
         node = await self.store.namespace.by_id(row.resource_id) if "state" in paths and wanted.state == ACCEPTED else None
         user_id = principal.user.opaque_id
 
@@ -386,11 +385,11 @@ class SharesApi(ApiBase):
             return ShareRow(*(getattr(row, c) for c in SHARE_COLUMNS), state=state, mount_point=mount_point, hidden=hidden)
 
         updated = await self.store.db.run(update)
-        return collab.UpdateReceivedShareResponse(status=ok(), share=self._received_proto(updated))
+        return collab.UpdateReceivedShareResponse(status=ok(), share=self._share_received_proto(updated))
 
     # -- lookups ----------------------------------------------------------------------------
 
-    def _grantee_user(self, grantee: rp.Grantee) -> UserRecord:
+    def _share_grantee(self, grantee: rp.Grantee) -> UserRecord:
         if grantee.type == rp.GRANTEE_TYPE_GROUP:
             raise unimplemented("shares with groups are not supported by the embedded store; share with users")
         if grantee.type != rp.GRANTEE_TYPE_USER or not grantee.user_id.opaque_id:
@@ -404,7 +403,7 @@ class SharesApi(ApiBase):
         row = await self.store.db.fetchone(f"{SELECT_SHARES} WHERE s.id = ? AND {NOT_EXPIRED}", (share_id, int(time.time())))
         return ShareRow.of(row) if row else None
 
-    async def _find(self, ref: sharing.ShareReference) -> ShareRow | None:
+    async def _share_find(self, ref: sharing.ShareReference) -> ShareRow | None:
         spec = ref.WhichOneof("spec")
         if spec == "id":
             return await self._share_by_id(ref.id.opaque_id)
@@ -421,14 +420,14 @@ class SharesApi(ApiBase):
             return ShareRow.of(row) if row else None
         raise invalid_argument("a share reference needs an id or a key")
 
-    async def _visible_share(self, ref: sharing.ShareReference, principal: Principal) -> ShareRow:
+    async def _share_visible(self, ref: sharing.ShareReference, principal: Principal) -> ShareRow:
         """The share if the caller owns, created or received it; as Reva, NOT_FOUND for anyone else."""
-        row = await self._find(ref)
+        row = await self._share_find(ref)
         if row is None or not row.involves(principal.user):
             raise not_found(f"no share {_describe(ref)}")
         return row
 
-    async def _manage(self, row: ShareRow, principal: Principal, permission: str) -> rp.ResourcePermissions:
+    async def _share_manage(self, row: ShareRow, principal: Principal, permission: str) -> rp.ResourcePermissions:
         """The caller's permissions on the shared resource, if they may change the share: its owner,
         its creator, or someone with `permission` on the resource (as Reva's usershareprovider)."""
         try:
@@ -442,29 +441,29 @@ class SharesApi(ApiBase):
             raise permission_denied(f"{principal.user.username} may not change the share of {node.path}")
         return held
 
-    async def _owned(self, request: collab.ListSharesRequest, principal: Principal) -> list[ShareRow]:
+    async def _share_owned(self, request: collab.ListSharesRequest, principal: Principal) -> list[ShareRow]:
         me = principal.user.opaque_id
         rows = await self.store.db.fetchall(f"{SELECT_SHARES} WHERE (s.owner_id = ? OR s.creator_id = ?) AND {NOT_EXPIRED} "
                                             "ORDER BY s.ctime_ns", (me, me, int(time.time())))
         shares = [ShareRow.of(r) for r in rows]
-        return [s for s in shares if match_filters(request.filters, lambda f, s=s: self._matches(s, f))]
+        return [s for s in shares if match_filters(request.filters, lambda f, s=s: self._share_matches(s, f))]
 
-    async def _received(self, filters, principal: Principal) -> list[ShareRow]:
+    async def _share_received(self, filters, principal: Principal) -> list[ShareRow]:
         me = principal.user.opaque_id
         rows = await self.store.db.fetchall(
             f"{SELECT_RECEIVED} WHERE s.grantee_type = ? AND s.grantee_id = ? AND s.creator_id != ? AND {NOT_EXPIRED} "
             "ORDER BY s.ctime_ns", (me, rp.GRANTEE_TYPE_USER, me, me, int(time.time())))
         shares = [ShareRow.of(r) for r in rows]
-        return [s for s in shares if match_filters(filters, lambda f, s=s: self._matches(s, f))]
+        return [s for s in shares if match_filters(filters, lambda f, s=s: self._share_matches(s, f))]
 
-    async def _received_one(self, ref: sharing.ShareReference, principal: Principal) -> ShareRow:
-        found = await self._find(ref)
+    async def _share_received_one(self, ref: sharing.ShareReference, principal: Principal) -> ShareRow:
+        found = await self._share_find(ref)
         if found is None or found.grantee_id != principal.user.opaque_id:
             raise not_found(f"no share {_describe(ref)} received by {principal.user.username}")
         row = await self.store.db.fetchone(f"{SELECT_RECEIVED} WHERE s.id = ?", (principal.user.opaque_id, found.id))
         return ShareRow.of(row)
 
-    def _matches(self, share: ShareRow, f: sharing.Filter) -> bool:
+    def _share_matches(self, share: ShareRow, f: sharing.Filter) -> bool:
         match f.type:
             case Filter.TYPE_RESOURCE_ID:
                 return same_resource(f.resource_id, share.resource_id, share.space_id)
@@ -487,7 +486,7 @@ class SharesApi(ApiBase):
             case _:
                 raise invalid_argument(f"unknown share filter type {f.type}")
 
-    def _mount_name(self, given: str, user: UserRecord) -> str:
+    def _share_mount_name(self, given: str, user: UserRecord) -> str:
         """A mount point as a plain name; `MyShares/name` and the full path are accepted too."""
         for prefix in (f"/home/{user.username}/{SHARE_FOLDER}/", f"{SHARE_FOLDER}/", "/"):
             if given.startswith(prefix):
@@ -517,13 +516,13 @@ class SharesApi(ApiBase):
             share.expiration.CopyFrom(types_pb2.Timestamp(seconds=row.expiration_s))
         return share
 
-    def _received_proto(self, row: ShareRow) -> sharing.ReceivedShare:
+    def _share_received_proto(self, row: ShareRow) -> sharing.ReceivedShare:
         received = sharing.ReceivedShare(share=self._share_proto(row), state=row.state, hidden=row.hidden)
         if row.mount_point:
             received.mount_point.CopyFrom(rp.Reference(path=row.mount_point))
         return received
 
-    async def _resource_info(self, principal: Principal, row: ShareRow) -> rp.ResourceInfo | None:
+    async def _share_resource_info(self, principal: Principal, row: ShareRow) -> rp.ResourceInfo | None:
         """The shared resource as the caller sees it; None once it is gone (an orphaned share)."""
         try:
             node = await self.store.namespace.by_id(row.resource_id)
