@@ -23,12 +23,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import string
 import time
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import anyio.to_thread
 from cs3.gateway.v1beta1 import gateway_api_pb2 as gw
@@ -42,8 +41,19 @@ from . import permissions
 from .access import OutOfScope, Principal
 from .rpc import ApiBase, rpc
 from .sharing import (
-    GRANT_PERMISSIONS, decode_permissions, encode_permissions, expiration_of, expired, match_filters, owner_of,
-    refuse_scoped, require_within, resource_reference, same_resource, timestamp, user_id_of,
+    GRANT_PERMISSIONS,
+    decode_permissions,
+    encode_permissions,
+    expiration_of,
+    expired,
+    match_filters,
+    owner_of,
+    refuse_scoped,
+    require_within,
+    resource_reference,
+    same_resource,
+    timestamp,
+    user_id_of,
 )
 from .status import StoreError, invalid_argument, not_found, ok, permission_denied
 from .tokens import Scope
@@ -124,8 +134,9 @@ def check_password(password: str, stored: str) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                                  dklen=len(digest) // 2)
+        computed = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2
+        )
     except ValueError:
         return False
     return hmac.compare_digest(computed.hex(), digest)
@@ -138,11 +149,11 @@ def signature(token: str, password_hash: str, expires: datetime) -> str:
 
 
 def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def check_signature(row: LinkRow, given: links.ShareSignature) -> bool:
-    expires = datetime.fromtimestamp(given.signature_expiration.seconds, timezone.utc)
+    expires = datetime.fromtimestamp(given.signature_expiration.seconds, UTC)
     if expires.timestamp() <= time.time():
         return False
     return hmac.compare_digest(signature(row.token, row.password_hash, expires), given.signature)
@@ -170,9 +181,14 @@ class LinksApi(ApiBase):
             try:
                 expires = datetime.fromisoformat(expiry)
             except ValueError:
-                raise permission_denied("malformed link signature: expected signature|<sig>|<RFC 3339 time>") from None
-            authentication = links.PublicShareAuthentication(signature=links.ShareSignature(
-                signature=sig, signature_expiration=types_pb2.Timestamp(seconds=int(expires.timestamp()))))
+                raise permission_denied(
+                    "malformed link signature: expected signature|<sig>|<RFC 3339 time>"
+                ) from None
+            authentication = links.PublicShareAuthentication(
+                signature=links.ShareSignature(
+                    signature=sig, signature_expiration=types_pb2.Timestamp(seconds=int(expires.timestamp()))
+                )
+            )
         else:
             authentication = None
         await self._link_check_authentication(row, authentication)
@@ -204,11 +220,15 @@ class LinksApi(ApiBase):
             raise not_found(f"no public link {parts[2]}")
         return "/".join([target, *parts[3:]])
 
-    async def _link_check_authentication(self, row: LinkRow, given: links.PublicShareAuthentication | None) -> None:
+    async def _link_check_authentication(
+        self, row: LinkRow, given: links.PublicShareAuthentication | None
+    ) -> None:
         if not row.password_hash:
             return
         spec = given.WhichOneof("spec") if given is not None else None
-        if spec == "password" and await anyio.to_thread.run_sync(check_password, given.password, row.password_hash):
+        if spec == "password" and await anyio.to_thread.run_sync(
+            check_password, given.password, row.password_hash
+        ):
             return
         if spec == "signature" and check_signature(row, given.signature):
             return
@@ -219,7 +239,9 @@ class LinksApi(ApiBase):
     @rpc(link_api.CreatePublicShareResponse)
     async def CreatePublicShare(self, request: link_api.CreatePublicShareRequest, principal: Principal):
         refuse_scoped(principal, "create public links")
-        node, held = await self.store.authorized(principal, resource_reference(request.resource_info), "add_grant")
+        node, held = await self.store.authorized(
+            principal, resource_reference(request.resource_info), "add_grant"
+        )
         grant = request.grant
         granted = grant.permissions.permissions
         if not permissions.names_of(granted):
@@ -228,19 +250,32 @@ class LinksApi(ApiBase):
         # A past expiration is accepted, as by Reva's link managers: the link is then absent.
         expiration = expiration_of(grant.expiration if grant.HasField("expiration") else None)
         token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
-        password_hash = await anyio.to_thread.run_sync(hash_password, grant.password) if grant.password else ""
+        password_hash = (
+            await anyio.to_thread.run_sync(hash_password, grant.password) if grant.password else ""
+        )
         now = time.time_ns()
         row = LinkRow(
-            id=str(uuid.uuid4()), token=token, resource_id=node.opaque_id, space_id=node.space.space_id,
-            owner_id=owner_of(node, principal.user).opaque_id, creator_id=principal.user.opaque_id,
-            permissions=encode_permissions(granted), password_hash=password_hash, expiration_s=expiration,
-            ctime_ns=now, mtime_ns=now,
+            id=str(uuid.uuid4()),
+            token=token,
+            resource_id=node.opaque_id,
+            space_id=node.space.space_id,
+            owner_id=owner_of(node, principal.user).opaque_id,
+            creator_id=principal.user.opaque_id,
+            permissions=encode_permissions(granted),
+            password_hash=password_hash,
+            expiration_s=expiration,
+            ctime_ns=now,
+            mtime_ns=now,
             display_name=request.resource_info.arbitrary_metadata.metadata.get("name", token),  # as Reva
-            description=request.description, notify_uploads=int(request.notify_uploads),
+            description=request.description,
+            notify_uploads=int(request.notify_uploads),
             notify_uploads_extra_recipients=request.notify_uploads_extra_recipients,
         )
-        await self.store.db.execute(f"INSERT INTO links_links ({', '.join(LINK_COLUMNS)}) VALUES "
-                                    f"({', '.join('?' * len(LINK_COLUMNS))})", tuple(getattr(row, c) for c in LINK_COLUMNS))
+        await self.store.db.execute(
+            f"INSERT INTO links_links ({', '.join(LINK_COLUMNS)}) VALUES "
+            f"({', '.join('?' * len(LINK_COLUMNS))})",
+            tuple(getattr(row, c) for c in LINK_COLUMNS),
+        )
         self._link_by_token[token] = row
         return link_api.CreatePublicShareResponse(status=ok(), share=self._link_proto(row))
 
@@ -250,15 +285,21 @@ class LinksApi(ApiBase):
         return link_api.GetPublicShareResponse(status=ok(), share=self._link_proto(row, request.sign))
 
     @rpc(link_api.GetPublicShareByTokenResponse, public=True)
-    async def GetPublicShareByToken(self, request: link_api.GetPublicShareByTokenRequest, principal: Principal | None):
+    async def GetPublicShareByToken(
+        self, request: link_api.GetPublicShareByTokenRequest, principal: Principal | None
+    ):
         row = await self._link_live_by_token(request.token)
-        await self._link_check_authentication(row, request.authentication if request.HasField("authentication") else None)
+        await self._link_check_authentication(
+            row, request.authentication if request.HasField("authentication") else None
+        )
         return link_api.GetPublicShareByTokenResponse(status=ok(), share=self._link_proto(row, request.sign))
 
     @rpc(link_api.ListPublicSharesResponse)
     async def ListPublicShares(self, request: link_api.ListPublicSharesRequest, principal: Principal):
         rows = await self._link_listed(request, principal)
-        return link_api.ListPublicSharesResponse(status=ok(), share=[self._link_proto(r, request.sign) for r in rows])
+        return link_api.ListPublicSharesResponse(
+            status=ok(), share=[self._link_proto(r, request.sign) for r in rows]
+        )
 
     @rpc(gw.ListExistingPublicSharesResponse)
     async def ListExistingPublicShares(self, request: link_api.ListPublicSharesRequest, principal: Principal):
@@ -269,7 +310,11 @@ class LinksApi(ApiBase):
             except StoreError:
                 continue  # the resource is gone
             info = await self.store.resource_info(principal, node)
-            infos.append(gw_resources.PublicShareResourceInfo(public_share=self._link_proto(row, request.sign), resource_info=info))
+            infos.append(
+                gw_resources.PublicShareResourceInfo(
+                    public_share=self._link_proto(row, request.sign), resource_info=info
+                )
+            )
         return gw.ListExistingPublicSharesResponse(status=ok(), share_infos=infos)
 
     @rpc(link_api.UpdatePublicShareResponse)
@@ -288,9 +333,13 @@ class LinksApi(ApiBase):
                 changes["permissions"] = encode_permissions(granted)
             case Update.TYPE_PASSWORD:  # an empty password removes it, as Reva
                 password = update.grant.password
-                changes["password_hash"] = await anyio.to_thread.run_sync(hash_password, password) if password else ""
+                changes["password_hash"] = (
+                    await anyio.to_thread.run_sync(hash_password, password) if password else ""
+                )
             case Update.TYPE_EXPIRATION:  # no (or a zero) expiration removes it
-                changes["expiration_s"] = expiration_of(update.grant.expiration if update.grant.HasField("expiration") else None)
+                changes["expiration_s"] = expiration_of(
+                    update.grant.expiration if update.grant.HasField("expiration") else None
+                )
             case Update.TYPE_DISPLAYNAME:
                 changes["display_name"] = update.display_name
             case Update.TYPE_DESCRIPTION:
@@ -321,7 +370,9 @@ class LinksApi(ApiBase):
             raise not_found(f"unknown token {token!r}: no such public link, or it was removed or has expired")
         return row
 
-    async def _link_visible(self, ref: links.PublicShareReference, principal: Principal, guest_may: bool = False) -> LinkRow:
+    async def _link_visible(
+        self, ref: links.PublicShareReference, principal: Principal, guest_may: bool = False
+    ) -> LinkRow:
         """A live link its owner or creator asks for; a guest may read the link that let them in."""
         spec = ref.WhichOneof("spec")
         if spec == "token":
@@ -339,17 +390,23 @@ class LinksApi(ApiBase):
             raise not_found(f"no public link {ref.token or ref.id.opaque_id}")
         return row
 
-    async def _link_manage(self, row: LinkRow, principal: Principal, permission: str) -> rp.ResourcePermissions:
+    async def _link_manage(
+        self, row: LinkRow, principal: Principal, permission: str
+    ) -> rp.ResourcePermissions:
         try:
             node = await self.store.namespace.by_id(row.resource_id)
         except StoreError:  # the resource is gone: its owner and creator may still clean up
             return permissions.from_names(permissions.ALL)
         held = await self.store.access.permissions(principal, node)
         if not (row.managed_by(principal) or getattr(held, permission)):
-            raise permission_denied(f"{principal.user.username} may not change the public link of {node.path}")
+            raise permission_denied(
+                f"{principal.user.username} may not change the public link of {node.path}"
+            )
         return held
 
-    async def _link_listed(self, request: link_api.ListPublicSharesRequest, principal: Principal) -> list[LinkRow]:
+    async def _link_listed(
+        self, request: link_api.ListPublicSharesRequest, principal: Principal
+    ) -> list[LinkRow]:
         refuse_scoped(principal, "list public links")
         rows = [r for r in self._link_by_token.values() if r.live and r.managed_by(principal)]
         rows.sort(key=lambda r: r.ctime_ns)
@@ -369,7 +426,9 @@ class LinksApi(ApiBase):
 
     async def _link_write(self, row: LinkRow, changes: dict[str, object]) -> LinkRow:
         assignments = ", ".join(f"{name} = ?" for name in changes)
-        await self.store.db.execute(f"UPDATE links_links SET {assignments} WHERE id = ?", (*changes.values(), row.id))
+        await self.store.db.execute(
+            f"UPDATE links_links SET {assignments} WHERE id = ?", (*changes.values(), row.id)
+        )
         updated = replace(row, **changes)
         self._link_by_token[row.token] = updated
         return updated
@@ -379,7 +438,9 @@ class LinksApi(ApiBase):
         share = links.PublicShare(
             id=links.PublicShareId(opaque_id=row.id),
             token=row.token,
-            resource_id=rp.ResourceId(storage_id=ns.storage_id, space_id=row.space_id, opaque_id=row.resource_id),
+            resource_id=rp.ResourceId(
+                storage_id=ns.storage_id, space_id=row.space_id, opaque_id=row.resource_id
+            ),
             permissions=links.PublicSharePermissions(permissions=decode_permissions(row.permissions)),
             owner=user_id_of(self.store, row.owner_id),
             creator=user_id_of(self.store, row.creator_id),
@@ -394,8 +455,11 @@ class LinksApi(ApiBase):
         if row.expiration_s is not None:
             share.expiration.CopyFrom(types_pb2.Timestamp(seconds=row.expiration_s))
         if sign and row.password_hash:
-            expires = datetime.fromtimestamp(int(time.time()) + SIGNATURE_LIFETIME, timezone.utc)
-            share.signature.CopyFrom(links.ShareSignature(
-                signature=signature(row.token, row.password_hash, expires),
-                signature_expiration=types_pb2.Timestamp(seconds=int(expires.timestamp()))))
+            expires = datetime.fromtimestamp(int(time.time()) + SIGNATURE_LIFETIME, UTC)
+            share.signature.CopyFrom(
+                links.ShareSignature(
+                    signature=signature(row.token, row.password_hash, expires),
+                    signature_expiration=types_pb2.Timestamp(seconds=int(expires.timestamp())),
+                )
+            )
         return share

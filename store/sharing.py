@@ -36,12 +36,24 @@ from . import permissions
 from .access import OutOfScope, Principal
 from .namespace import Node
 from .rpc import ApiBase, rpc
-from .status import StoreError, already_exists, invalid_argument, not_found, ok, permission_denied, unimplemented
+from .status import (
+    StoreError,
+    already_exists,
+    invalid_argument,
+    not_found,
+    ok,
+    permission_denied,
+    unimplemented,
+)
 from .users import UserRecord
 
 SHARE_FOLDER = "MyShares"  # as Reva's gateway `share_folder` default
 Filter = sharing.Filter
-PENDING, ACCEPTED, REJECTED = sharing.SHARE_STATE_PENDING, sharing.SHARE_STATE_ACCEPTED, sharing.SHARE_STATE_REJECTED
+PENDING, ACCEPTED, REJECTED = (
+    sharing.SHARE_STATE_PENDING,
+    sharing.SHARE_STATE_ACCEPTED,
+    sharing.SHARE_STATE_REJECTED,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS shares_shares (
@@ -162,7 +174,7 @@ class ShareRow:
     hidden: bool = False
 
     @classmethod
-    def of(cls, row: sqlite3.Row) -> "ShareRow":
+    def of(cls, row: sqlite3.Row) -> ShareRow:
         keys = row.keys()
         extra = {k: row[k] for k in ("state", "mount_point") if k in keys and row[k] is not None}
         if "hidden" in keys and row["hidden"] is not None:
@@ -176,11 +188,25 @@ class ShareRow:
         return user.opaque_id in (self.owner_id, self.creator_id)
 
 
-SHARE_COLUMNS = ("id", "resource_id", "space_id", "grantee_type", "grantee_id", "owner_id", "creator_id",
-                 "permissions", "ctime_ns", "mtime_ns", "expiration_s", "description")
+SHARE_COLUMNS = (
+    "id",
+    "resource_id",
+    "space_id",
+    "grantee_type",
+    "grantee_id",
+    "owner_id",
+    "creator_id",
+    "permissions",
+    "ctime_ns",
+    "mtime_ns",
+    "expiration_s",
+    "description",
+)
 SELECT_SHARES = f"SELECT {', '.join('s.' + c for c in SHARE_COLUMNS)} FROM shares_shares s"
-SELECT_RECEIVED = (f"SELECT {', '.join('s.' + c for c in SHARE_COLUMNS)}, r.state, r.mount_point, r.hidden "
-                   "FROM shares_shares s LEFT JOIN shares_received r ON r.share_id = s.id AND r.user_id = ?")
+SELECT_RECEIVED = (
+    f"SELECT {', '.join('s.' + c for c in SHARE_COLUMNS)}, r.state, r.mount_point, r.hidden "
+    "FROM shares_shares s LEFT JOIN shares_received r ON r.share_id = s.id AND r.user_id = ?"
+)
 NOT_EXPIRED = "(s.expiration_s IS NULL OR s.expiration_s > ?)"
 
 
@@ -225,33 +251,58 @@ class SharesApi(ApiBase):
     @rpc(collab.CreateShareResponse)
     async def CreateShare(self, request: collab.CreateShareRequest, principal: Principal):
         refuse_scoped(principal, "create shares")
-        node, held = await self.store.authorized(principal, resource_reference(request.resource_info), "add_grant")
+        node, held = await self.store.authorized(
+            principal, resource_reference(request.resource_info), "add_grant"
+        )
         grant = request.grant
         grantee = self._share_grantee(grant.grantee)
         granted = grant.permissions.permissions
         if not permissions.names_of(granted):
-            raise unimplemented("a share without permissions (a denial) is not supported by the embedded store")
+            raise unimplemented(
+                "a share without permissions (a denial) is not supported by the embedded store"
+            )
         require_within(granted, held, "share")
         owner = owner_of(node, principal.user)
         if grantee in (principal.user, owner):
-            raise invalid_argument(f"{grantee.username} owns or is sharing {node.path}: a share needs another user")
+            raise invalid_argument(
+                f"{grantee.username} owns or is sharing {node.path}: a share needs another user"
+            )
         # A past expiration is accepted, as by Reva's share managers: the share is then absent.
         expiration = expiration_of(grant.expiration if grant.HasField("expiration") else None)
         now = time.time_ns()
-        row = ShareRow(str(uuid.uuid4()), node.opaque_id, node.space.space_id, rp.GRANTEE_TYPE_USER, grantee.opaque_id,
-                       owner.opaque_id, principal.user.opaque_id, encode_permissions(granted), now, now, expiration,
-                       request.resource_info.arbitrary_metadata.metadata.get("description", ""))
+        row = ShareRow(
+            str(uuid.uuid4()),
+            node.opaque_id,
+            node.space.space_id,
+            rp.GRANTEE_TYPE_USER,
+            grantee.opaque_id,
+            owner.opaque_id,
+            principal.user.opaque_id,
+            encode_permissions(granted),
+            now,
+            now,
+            expiration,
+            request.resource_info.arbitrary_metadata.metadata.get("description", ""),
+        )
 
         def insert(conn: sqlite3.Connection) -> None:
             # A share that has expired no longer counts: a new one replaces it.
-            conn.execute("DELETE FROM shares_received WHERE share_id IN (SELECT id FROM shares_shares WHERE "
-                         "resource_id = ? AND grantee_type = ? AND grantee_id = ? AND expiration_s <= ?)",
-                         (row.resource_id, row.grantee_type, row.grantee_id, int(time.time())))
-            conn.execute("DELETE FROM shares_shares WHERE resource_id = ? AND grantee_type = ? AND grantee_id = ? "
-                         "AND expiration_s <= ?", (row.resource_id, row.grantee_type, row.grantee_id, int(time.time())))
+            conn.execute(
+                "DELETE FROM shares_received WHERE share_id IN (SELECT id FROM shares_shares WHERE "
+                "resource_id = ? AND grantee_type = ? AND grantee_id = ? AND expiration_s <= ?)",
+                (row.resource_id, row.grantee_type, row.grantee_id, int(time.time())),
+            )
+            conn.execute(
+                "DELETE FROM shares_shares WHERE resource_id = ? AND grantee_type = ? AND grantee_id = ? "
+                "AND expiration_s <= ?",
+                (row.resource_id, row.grantee_type, row.grantee_id, int(time.time())),
+            )
             try:
-                conn.execute(f"INSERT INTO shares_shares ({', '.join(SHARE_COLUMNS)}) VALUES "
-                             f"({', '.join('?' * len(SHARE_COLUMNS))})", tuple(getattr(row, c) for c in SHARE_COLUMNS))
+                conn.execute(
+                    f"INSERT INTO shares_shares ({', '.join(SHARE_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(SHARE_COLUMNS))})",
+                    tuple(getattr(row, c) for c in SHARE_COLUMNS),
+                )
             except sqlite3.IntegrityError:
                 raise already_exists(f"{node.path} is already shared with {grantee.username}") from None
 
@@ -274,9 +325,13 @@ class SharesApi(ApiBase):
         field = request.field.WhichOneof("field") if request.HasField("field") else None
         changes: dict[str, object] = {}
         if "permissions" in paths or field == "permissions":
-            granted = (request.share.permissions if "permissions" in paths else request.field.permissions).permissions
+            granted = (
+                request.share.permissions if "permissions" in paths else request.field.permissions
+            ).permissions
             if not permissions.names_of(granted):
-                raise unimplemented("a share without permissions (a denial) is not supported by the embedded store")
+                raise unimplemented(
+                    "a share without permissions (a denial) is not supported by the embedded store"
+                )
             require_within(granted, held, "share")
             changes["permissions"] = encode_permissions(granted)
         if "expiration" in paths or field == "expiration":
@@ -284,11 +339,17 @@ class SharesApi(ApiBase):
             changes["expiration_s"] = expiration_of(given)
         if "description" in paths:
             changes["description"] = request.share.description
-        if not changes and field != "display_name":  # shares have no display name: accepted, ignored (as Reva's sql)
-            raise invalid_argument("UpdateShare needs a field (permissions, expiration) or an update_mask naming one")
+        if (
+            not changes and field != "display_name"
+        ):  # shares have no display name: accepted, ignored (as Reva's sql)
+            raise invalid_argument(
+                "UpdateShare needs a field (permissions, expiration) or an update_mask naming one"
+            )
         changes["mtime_ns"] = time.time_ns()
         assignments = ", ".join(f"{name} = ?" for name in changes)
-        await self.store.db.execute(f"UPDATE shares_shares SET {assignments} WHERE id = ?", (*changes.values(), row.id))
+        await self.store.db.execute(
+            f"UPDATE shares_shares SET {assignments} WHERE id = ?", (*changes.values(), row.id)
+        )
         updated = await self._share_by_id(row.id)
         return collab.UpdateShareResponse(status=ok(), share=self._share_proto(updated))
 
@@ -308,7 +369,9 @@ class SharesApi(ApiBase):
     @rpc(collab.ListSharesResponse)
     async def ListShares(self, request: collab.ListSharesRequest, principal: Principal):
         refuse_scoped(principal, "list shares")
-        return collab.ListSharesResponse(status=ok(), shares=[self._share_proto(r) for r in await self._share_owned(request, principal)])
+        return collab.ListSharesResponse(
+            status=ok(), shares=[self._share_proto(r) for r in await self._share_owned(request, principal)]
+        )
 
     @rpc(gw.ListExistingSharesResponse)
     async def ListExistingShares(self, request: collab.ListSharesRequest, principal: Principal):
@@ -325,16 +388,23 @@ class SharesApi(ApiBase):
     async def ListReceivedShares(self, request: collab.ListReceivedSharesRequest, principal: Principal):
         refuse_scoped(principal, "list received shares")
         rows = await self._share_received(request.filters, principal)
-        return collab.ListReceivedSharesResponse(status=ok(), shares=[self._share_received_proto(r) for r in rows])
+        return collab.ListReceivedSharesResponse(
+            status=ok(), shares=[self._share_received_proto(r) for r in rows]
+        )
 
     @rpc(gw.ListExistingReceivedSharesResponse)
-    async def ListExistingReceivedShares(self, request: collab.ListReceivedSharesRequest, principal: Principal):
+    async def ListExistingReceivedShares(
+        self, request: collab.ListReceivedSharesRequest, principal: Principal
+    ):
         refuse_scoped(principal, "list received shares")
         infos = []
         for row in await self._share_received(request.filters, principal):
             if (info := await self._share_resource_info(principal, row)) is not None:
-                infos.append(gw_resources.ReceivedShareResourceInfo(received_share=self._share_received_proto(row),
-                                                                    resource_info=info))
+                infos.append(
+                    gw_resources.ReceivedShareResourceInfo(
+                        received_share=self._share_received_proto(row), resource_info=info
+                    )
+                )
         return gw.ListExistingReceivedSharesResponse(status=ok(), share_infos=infos)
 
     @rpc(collab.GetReceivedShareResponse)
@@ -352,12 +422,20 @@ class SharesApi(ApiBase):
         paths = list(request.update_mask.paths)
         unknown = set(paths) - {"state", "mount_point", "hidden"}
         if not paths or unknown:
-            raise invalid_argument(f"update_mask must name state, mount_point or hidden, not {sorted(unknown) or 'nothing'}")
+            raise invalid_argument(
+                f"update_mask must name state, mount_point or hidden, not {sorted(unknown) or 'nothing'}"
+            )
         if "state" in paths and wanted.state not in (PENDING, ACCEPTED, REJECTED):
             raise invalid_argument(f"{sharing.ShareState.Name(wanted.state)} is not a state to set")
         row = await self._share_received_one(sharing.ShareReference(id=wanted.share.id), principal)
-        name = self._share_mount_name(wanted.mount_point.path, principal.user) if "mount_point" in paths else ""
-        node = await self.store.namespace.by_id(row.resource_id) if "state" in paths and wanted.state == ACCEPTED else None
+        name = (
+            self._share_mount_name(wanted.mount_point.path, principal.user) if "mount_point" in paths else ""
+        )
+        node = (
+            await self.store.namespace.by_id(row.resource_id)
+            if "state" in paths and wanted.state == ACCEPTED
+            else None
+        )
         user_id = principal.user.opaque_id
 
         def update(conn: sqlite3.Connection) -> ShareRow:
@@ -374,15 +452,20 @@ class SharesApi(ApiBase):
             if name:
                 taken = conn.execute(
                     "SELECT 1 FROM shares_received WHERE user_id = ? AND state = ? AND mount_point = ? AND share_id != ?",
-                    (user_id, ACCEPTED, name, row.id)).fetchone()
+                    (user_id, ACCEPTED, name, row.id),
+                ).fetchone()
                 if taken:
                     raise already_exists(f"another share is mounted at {SHARE_FOLDER}/{name}")
                 mount_point = name
-            conn.execute("INSERT INTO shares_received (share_id, user_id, state, mount_point, hidden) VALUES (?, ?, ?, ?, ?) "
-                         "ON CONFLICT (share_id, user_id) DO UPDATE SET state = excluded.state, "
-                         "mount_point = excluded.mount_point, hidden = excluded.hidden",
-                         (row.id, user_id, state, mount_point, int(hidden)))
-            return ShareRow(*(getattr(row, c) for c in SHARE_COLUMNS), state=state, mount_point=mount_point, hidden=hidden)
+            conn.execute(
+                "INSERT INTO shares_received (share_id, user_id, state, mount_point, hidden) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (share_id, user_id) DO UPDATE SET state = excluded.state, "
+                "mount_point = excluded.mount_point, hidden = excluded.hidden",
+                (row.id, user_id, state, mount_point, int(hidden)),
+            )
+            return ShareRow(
+                *(getattr(row, c) for c in SHARE_COLUMNS), state=state, mount_point=mount_point, hidden=hidden
+            )
 
         updated = await self.store.db.run(update)
         return collab.UpdateReceivedShareResponse(status=ok(), share=self._share_received_proto(updated))
@@ -391,16 +474,22 @@ class SharesApi(ApiBase):
 
     def _share_grantee(self, grantee: rp.Grantee) -> UserRecord:
         if grantee.type == rp.GRANTEE_TYPE_GROUP:
-            raise unimplemented("shares with groups are not supported by the embedded store; share with users")
+            raise unimplemented(
+                "shares with groups are not supported by the embedded store; share with users"
+            )
         if grantee.type != rp.GRANTEE_TYPE_USER or not grantee.user_id.opaque_id:
             raise invalid_argument("the grantee must be a user, with its user id")
         user = self.store.users.by_id(grantee.user_id.opaque_id)
         if user is None or (grantee.user_id.idp and grantee.user_id.idp != user.idp):
-            raise not_found(f"no user with id {grantee.user_id.opaque_id} at {grantee.user_id.idp or 'this provider'}")
+            raise not_found(
+                f"no user with id {grantee.user_id.opaque_id} at {grantee.user_id.idp or 'this provider'}"
+            )
         return user
 
     async def _share_by_id(self, share_id: str) -> ShareRow | None:
-        row = await self.store.db.fetchone(f"{SELECT_SHARES} WHERE s.id = ? AND {NOT_EXPIRED}", (share_id, int(time.time())))
+        row = await self.store.db.fetchone(
+            f"{SELECT_SHARES} WHERE s.id = ? AND {NOT_EXPIRED}", (share_id, int(time.time()))
+        )
         return ShareRow.of(row) if row else None
 
     async def _share_find(self, ref: sharing.ShareReference) -> ShareRow | None:
@@ -414,8 +503,14 @@ class SharesApi(ApiBase):
             row = await self.store.db.fetchone(
                 f"{SELECT_SHARES} WHERE s.resource_id = ? AND s.grantee_type = ? AND s.grantee_id = ? "
                 f"AND (s.owner_id = ? OR s.creator_id = ?) AND {NOT_EXPIRED}",
-                (key.resource_id.opaque_id, rp.GRANTEE_TYPE_USER, key.grantee.user_id.opaque_id,
-                 key.owner.opaque_id, key.owner.opaque_id, int(time.time())),
+                (
+                    key.resource_id.opaque_id,
+                    rp.GRANTEE_TYPE_USER,
+                    key.grantee.user_id.opaque_id,
+                    key.owner.opaque_id,
+                    key.owner.opaque_id,
+                    int(time.time()),
+                ),
             )
             return ShareRow.of(row) if row else None
         raise invalid_argument("a share reference needs an id or a key")
@@ -427,7 +522,9 @@ class SharesApi(ApiBase):
             raise not_found(f"no share {_describe(ref)}")
         return row
 
-    async def _share_manage(self, row: ShareRow, principal: Principal, permission: str) -> rp.ResourcePermissions:
+    async def _share_manage(
+        self, row: ShareRow, principal: Principal, permission: str
+    ) -> rp.ResourcePermissions:
         """The caller's permissions on the shared resource, if they may change the share: its owner,
         its creator, or someone with `permission` on the resource (as Reva's usershareprovider)."""
         try:
@@ -443,8 +540,11 @@ class SharesApi(ApiBase):
 
     async def _share_owned(self, request: collab.ListSharesRequest, principal: Principal) -> list[ShareRow]:
         me = principal.user.opaque_id
-        rows = await self.store.db.fetchall(f"{SELECT_SHARES} WHERE (s.owner_id = ? OR s.creator_id = ?) AND {NOT_EXPIRED} "
-                                            "ORDER BY s.ctime_ns", (me, me, int(time.time())))
+        rows = await self.store.db.fetchall(
+            f"{SELECT_SHARES} WHERE (s.owner_id = ? OR s.creator_id = ?) AND {NOT_EXPIRED} "
+            "ORDER BY s.ctime_ns",
+            (me, me, int(time.time())),
+        )
         shares = [ShareRow.of(r) for r in rows]
         return [s for s in shares if match_filters(request.filters, lambda f, s=s: self._share_matches(s, f))]
 
@@ -452,7 +552,9 @@ class SharesApi(ApiBase):
         me = principal.user.opaque_id
         rows = await self.store.db.fetchall(
             f"{SELECT_RECEIVED} WHERE s.grantee_type = ? AND s.grantee_id = ? AND s.creator_id != ? AND {NOT_EXPIRED} "
-            "ORDER BY s.ctime_ns", (me, rp.GRANTEE_TYPE_USER, me, me, int(time.time())))
+            "ORDER BY s.ctime_ns",
+            (me, rp.GRANTEE_TYPE_USER, me, me, int(time.time())),
+        )
         shares = [ShareRow.of(r) for r in rows]
         return [s for s in shares if match_filters(filters, lambda f, s=s: self._share_matches(s, f))]
 
@@ -460,7 +562,9 @@ class SharesApi(ApiBase):
         found = await self._share_find(ref)
         if found is None or found.grantee_id != principal.user.opaque_id:
             raise not_found(f"no share {_describe(ref)} received by {principal.user.username}")
-        row = await self.store.db.fetchone(f"{SELECT_RECEIVED} WHERE s.id = ?", (principal.user.opaque_id, found.id))
+        row = await self.store.db.fetchone(
+            f"{SELECT_RECEIVED} WHERE s.id = ?", (principal.user.opaque_id, found.id)
+        )
         return ShareRow.of(row)
 
     def _share_matches(self, share: ShareRow, f: sharing.Filter) -> bool:
@@ -474,7 +578,9 @@ class SharesApi(ApiBase):
             case Filter.TYPE_GRANTEE_TYPE:
                 return f.grantee_type == share.grantee_type
             case Filter.TYPE_GRANTEE:
-                return f.grantee.type == share.grantee_type and f.grantee.user_id.opaque_id == share.grantee_id
+                return (
+                    f.grantee.type == share.grantee_type and f.grantee.user_id.opaque_id == share.grantee_id
+                )
             case Filter.TYPE_SPACE_ID:
                 return f.space_id.rsplit("$", 1)[-1] == share.space_id
             case Filter.TYPE_STATE:
@@ -490,7 +596,7 @@ class SharesApi(ApiBase):
         """A mount point as a plain name; `MyShares/name` and the full path are accepted too."""
         for prefix in (f"/home/{user.username}/{SHARE_FOLDER}/", f"{SHARE_FOLDER}/", "/"):
             if given.startswith(prefix):
-                given = given[len(prefix):]
+                given = given[len(prefix) :]
                 break
         if not given or "/" in given or given in (".", "..") or "\x00" in given:
             raise invalid_argument(f"mount point {given!r} must be a plain name in {SHARE_FOLDER}")
@@ -503,7 +609,9 @@ class SharesApi(ApiBase):
         grantee_user = user_id_of(self.store, row.grantee_id)
         share = sharing.Share(
             id=sharing.ShareId(opaque_id=row.id),
-            resource_id=rp.ResourceId(storage_id=ns.storage_id, space_id=row.space_id, opaque_id=row.resource_id),
+            resource_id=rp.ResourceId(
+                storage_id=ns.storage_id, space_id=row.space_id, opaque_id=row.resource_id
+            ),
             permissions=sharing.SharePermissions(permissions=decode_permissions(row.permissions)),
             grantee=rp.Grantee(type=row.grantee_type, user_id=grantee_user),
             owner=user_id_of(self.store, row.owner_id),
@@ -537,7 +645,9 @@ def _free_mount_point(conn: sqlite3.Connection, user_id: str, row: ShareRow, nam
     resource's name, else `name (1).ext`, `name (2).ext`, ... (as Reva's usershareprovider)."""
     mounted = conn.execute(
         "SELECT r.mount_point, s.resource_id FROM shares_received r JOIN shares_shares s ON s.id = r.share_id "
-        "WHERE r.user_id = ? AND r.state = ? AND r.mount_point != ''", (user_id, ACCEPTED)).fetchall()
+        "WHERE r.user_id = ? AND r.state = ? AND r.mount_point != ''",
+        (user_id, ACCEPTED),
+    ).fetchall()
     for m in mounted:
         if m["resource_id"] == row.resource_id:
             return m["mount_point"]
@@ -556,4 +666,3 @@ def _describe(ref: sharing.ShareReference) -> str:
     if ref.WhichOneof("spec") == "id":
         return ref.id.opaque_id
     return f"of {ref.key.resource_id.opaque_id} with {ref.key.grantee.user_id.opaque_id}"
-

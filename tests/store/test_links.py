@@ -31,15 +31,18 @@ Update = link_api.UpdatePublicShareRequest.Update
 PASSWORD = "correct horse battery staple"
 
 
-def create_link(owner: Session, info: rp.ResourceInfo, perms=VIEWER, password: str = "",
-                expiration: int | None = None) -> link_api.CreatePublicShareResponse:
+def create_link(
+    owner: Session, info: rp.ResourceInfo, perms=VIEWER, password: str = "", expiration: int | None = None
+) -> link_api.CreatePublicShareResponse:
     grant = links.Grant(permissions=links.PublicSharePermissions(permissions=perms), password=password)
     if expiration is not None:
         grant.expiration.CopyFrom(types_pb2.Timestamp(seconds=expiration))
     return owner.call("CreatePublicShare", link_api.CreatePublicShareRequest(resource_info=info, grant=grant))
 
 
-def by_token(stub: GatewayAPIStub, token: str, password: str | None = None) -> link_api.GetPublicShareByTokenResponse:
+def by_token(
+    stub: GatewayAPIStub, token: str, password: str | None = None
+) -> link_api.GetPublicShareByTokenResponse:
     """GetPublicShareByToken with no access token at all, as a browser opening a link."""
     request = link_api.GetPublicShareByTokenRequest(token=token)
     if password is not None:
@@ -48,7 +51,9 @@ def by_token(stub: GatewayAPIStub, token: str, password: str | None = None) -> l
 
 
 def authenticate(stub: GatewayAPIStub, token: str, secret: str) -> gw.AuthenticateResponse:
-    return stub.Authenticate(gw.AuthenticateRequest(type="publicshares", client_id=token, client_secret=secret), timeout=10)
+    return stub.Authenticate(
+        gw.AuthenticateRequest(type="publicshares", client_id=token, client_secret=secret), timeout=10
+    )
 
 
 def guest(stub: GatewayAPIStub, token: str, password: str = "") -> Session:
@@ -65,7 +70,9 @@ def refused_outright(call) -> grpc.StatusCode:
 
 
 def update(owner: Session, share: links.PublicShare, **fields) -> link_api.UpdatePublicShareResponse:
-    request = link_api.UpdatePublicShareRequest(ref=links.PublicShareReference(id=share.id), update=Update(**fields))
+    request = link_api.UpdatePublicShareRequest(
+        ref=links.PublicShareReference(id=share.id), update=Update(**fields)
+    )
     return owner.call("UpdatePublicShare", request)
 
 
@@ -102,8 +109,13 @@ def test_get_by_token_needs_no_access_token_and_checks_the_password(einstein, no
 
 def test_a_guest_reaches_the_linked_file_and_nothing_else(einstein, marie, notebook, home):
     link = create_link(einstein, notebook, password=PASSWORD).share
-    assert authenticate(einstein.stub, link.token, "password|wrong").status.code == code_pb2.CODE_PERMISSION_DENIED
-    assert authenticate(einstein.stub, "unknown", f"password|{PASSWORD}").status.code == code_pb2.CODE_NOT_FOUND
+    assert (
+        authenticate(einstein.stub, link.token, "password|wrong").status.code
+        == code_pb2.CODE_PERMISSION_DENIED
+    )
+    assert (
+        authenticate(einstein.stub, "unknown", f"password|{PASSWORD}").status.code == code_pb2.CODE_NOT_FOUND
+    )
     visitor = guest(einstein.stub, link.token, PASSWORD)
 
     info = visitor.stat(id_ref(notebook.id))
@@ -115,18 +127,39 @@ def test_a_guest_reaches_the_linked_file_and_nothing_else(einstein, marie, noteb
     assert visitor.initiate_upload(id_ref(notebook.id)).status.code == code_pb2.CODE_PERMISSION_DENIED
     # Nothing beside it: not the owner's home, not a sibling, not by path.
     denied = grpc.StatusCode.PERMISSION_DENIED
-    assert refused_outright(lambda: visitor.call("Stat", sp.StatRequest(ref=path_ref("/home/einstein")))) == denied
-    assert refused_outright(lambda: visitor.call("Stat", sp.StatRequest(ref=path_ref(f"{home}/private.txt")))) == denied
-    assert refused_outright(lambda: visitor.call("ListContainer", sp.ListContainerRequest(ref=path_ref(home)))) == denied
+    assert (
+        refused_outright(lambda: visitor.call("Stat", sp.StatRequest(ref=path_ref("/home/einstein"))))
+        == denied
+    )
+    assert (
+        refused_outright(lambda: visitor.call("Stat", sp.StatRequest(ref=path_ref(f"{home}/private.txt"))))
+        == denied
+    )
+    assert (
+        refused_outright(lambda: visitor.call("ListContainer", sp.ListContainerRequest(ref=path_ref(home))))
+        == denied
+    )
     # No sharing of any kind, and no view of the owner's shares or links.
-    grant = sharing.ShareGrant(grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=marie.user.id),
-                               permissions=sharing.SharePermissions(permissions=VIEWER))
-    assert refused_outright(lambda: visitor.call("CreateShare", collab.CreateShareRequest(resource_info=info, grant=grant))) == denied
+    grant = sharing.ShareGrant(
+        grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=marie.user.id),
+        permissions=sharing.SharePermissions(permissions=VIEWER),
+    )
+    assert (
+        refused_outright(
+            lambda: visitor.call("CreateShare", collab.CreateShareRequest(resource_info=info, grant=grant))
+        )
+        == denied
+    )
     assert refused_outright(lambda: create_link(visitor, info)) == denied
     assert refused_outright(lambda: visitor.call("ListShares", collab.ListSharesRequest())) == denied
-    assert refused_outright(lambda: visitor.call("ListPublicShares", link_api.ListPublicSharesRequest())) == denied
+    assert (
+        refused_outright(lambda: visitor.call("ListPublicShares", link_api.ListPublicSharesRequest()))
+        == denied
+    )
     # ... but it may read the link that let it in, as Reva's publicshare scope allows.
-    own = visitor.ok("GetPublicShare", link_api.GetPublicShareRequest(ref=links.PublicShareReference(token=link.token)))
+    own = visitor.ok(
+        "GetPublicShare", link_api.GetPublicShareRequest(ref=links.PublicShareReference(token=link.token))
+    )
     assert own.share.id == link.id
 
 
@@ -153,18 +186,33 @@ def test_downgrade_password_change_and_removal_reach_existing_guests(einstein, n
     assert permissions.names_of(downgraded.share.permissions.permissions) == permissions.VIEWER
     assert visitor.initiate_upload(id_ref(notebook.id)).status.code == code_pb2.CODE_PERMISSION_DENIED
 
-    assert update(einstein, link, type=Update.TYPE_PASSWORD, grant=links.Grant(password="new one")).status.code == code_pb2.CODE_OK
-    assert authenticate(einstein.stub, link.token, f"password|{PASSWORD}").status.code == code_pb2.CODE_PERMISSION_DENIED
+    assert (
+        update(einstein, link, type=Update.TYPE_PASSWORD, grant=links.Grant(password="new one")).status.code
+        == code_pb2.CODE_OK
+    )
+    assert (
+        authenticate(einstein.stub, link.token, f"password|{PASSWORD}").status.code
+        == code_pb2.CODE_PERMISSION_DENIED
+    )
     assert authenticate(einstein.stub, link.token, "password|new one").status.code == code_pb2.CODE_OK
     renamed = update(einstein, link, type=Update.TYPE_DISPLAYNAME, display_name="for the seminar")
     assert renamed.share.display_name == "for the seminar"
     assert update(einstein, link, type=Update.TYPE_INVALID).status.code == code_pb2.CODE_INVALID_ARGUMENT
 
     ref = links.PublicShareReference(id=link.id)
-    assert einstein.call("RemovePublicShare", link_api.RemovePublicShareRequest(ref=ref)).status.code == code_pb2.CODE_OK
-    assert refused_outright(lambda: visitor.call("Stat", sp.StatRequest(ref=id_ref(notebook.id)))) == grpc.StatusCode.PERMISSION_DENIED
+    assert (
+        einstein.call("RemovePublicShare", link_api.RemovePublicShareRequest(ref=ref)).status.code
+        == code_pb2.CODE_OK
+    )
+    assert (
+        refused_outright(lambda: visitor.call("Stat", sp.StatRequest(ref=id_ref(notebook.id))))
+        == grpc.StatusCode.PERMISSION_DENIED
+    )
     assert by_token(einstein.stub, link.token, "new one").status.code == code_pb2.CODE_NOT_FOUND
-    assert einstein.call("GetPublicShare", link_api.GetPublicShareRequest(ref=ref)).status.code == code_pb2.CODE_NOT_FOUND
+    assert (
+        einstein.call("GetPublicShare", link_api.GetPublicShareRequest(ref=ref)).status.code
+        == code_pb2.CODE_NOT_FOUND
+    )
 
 
 def test_an_expired_link_is_absent(einstein, notebook):
@@ -172,7 +220,9 @@ def test_an_expired_link_is_absent(einstein, notebook):
     expired = create_link(einstein, notebook, expiration=past).share
     assert by_token(einstein.stub, expired.token).status.code == code_pb2.CODE_NOT_FOUND
     assert authenticate(einstein.stub, expired.token, "").status.code == code_pb2.CODE_NOT_FOUND
-    assert expired.id.opaque_id not in {s.id.opaque_id for s in einstein.ok("ListPublicShares", link_api.ListPublicSharesRequest()).share}
+    assert expired.id.opaque_id not in {
+        s.id.opaque_id for s in einstein.ok("ListPublicShares", link_api.ListPublicSharesRequest()).share
+    }
 
     live = create_link(einstein, notebook, expiration=int(time.time()) + 3600).share
     visitor = guest(einstein.stub, live.token)
@@ -180,19 +230,32 @@ def test_an_expired_link_is_absent(einstein, notebook):
     ended = links.Grant(expiration=types_pb2.Timestamp(seconds=past))
     assert update(einstein, live, type=Update.TYPE_EXPIRATION, grant=ended).status.code == code_pb2.CODE_OK
     assert by_token(einstein.stub, live.token).status.code == code_pb2.CODE_NOT_FOUND
-    assert refused_outright(lambda: visitor.call("Stat", sp.StatRequest(ref=id_ref(notebook.id)))) == grpc.StatusCode.PERMISSION_DENIED
+    assert (
+        refused_outright(lambda: visitor.call("Stat", sp.StatRequest(ref=id_ref(notebook.id))))
+        == grpc.StatusCode.PERMISSION_DENIED
+    )
 
 
 def test_only_the_owner_sees_and_changes_a_link(einstein, marie, notebook):
     link = create_link(einstein, notebook).share
     ref = links.PublicShareReference(id=link.id)
-    assert marie.call("GetPublicShare", link_api.GetPublicShareRequest(ref=ref)).status.code == code_pb2.CODE_NOT_FOUND
-    assert marie.call("RemovePublicShare", link_api.RemovePublicShareRequest(ref=ref)).status.code == code_pb2.CODE_NOT_FOUND
-    assert link.id.opaque_id not in {s.id.opaque_id for s in marie.ok("ListPublicShares", link_api.ListPublicSharesRequest()).share}
+    assert (
+        marie.call("GetPublicShare", link_api.GetPublicShareRequest(ref=ref)).status.code
+        == code_pb2.CODE_NOT_FOUND
+    )
+    assert (
+        marie.call("RemovePublicShare", link_api.RemovePublicShareRequest(ref=ref)).status.code
+        == code_pb2.CODE_NOT_FOUND
+    )
+    assert link.id.opaque_id not in {
+        s.id.opaque_id for s in marie.ok("ListPublicShares", link_api.ListPublicSharesRequest()).share
+    }
     assert create_link(marie, notebook).status.code == code_pb2.CODE_NOT_FOUND
     # A viewer recipient of a user share may not make links either (no add_grant).
-    grant = sharing.ShareGrant(grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=marie.user.id),
-                               permissions=sharing.SharePermissions(permissions=VIEWER))
+    grant = sharing.ShareGrant(
+        grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=marie.user.id),
+        permissions=sharing.SharePermissions(permissions=VIEWER),
+    )
     einstein.ok("CreateShare", collab.CreateShareRequest(resource_info=notebook, grant=grant))
     assert create_link(marie, notebook).status.code == code_pb2.CODE_PERMISSION_DENIED
 
@@ -200,11 +263,16 @@ def test_only_the_owner_sees_and_changes_a_link(einstein, marie, notebook):
 def test_list_filters_existing_links_and_signatures(einstein, notebook, folder):
     on_notebook = create_link(einstein, notebook, password=PASSWORD).share
     create_link(einstein, folder)
-    by_resource = link_api.ListPublicSharesRequest.Filter(type=link_api.ListPublicSharesRequest.Filter.TYPE_RESOURCE_ID,
-                                                          resource_id=notebook.id)
-    listed = einstein.ok("ListPublicShares", link_api.ListPublicSharesRequest(filters=[by_resource], sign=True)).share
+    by_resource = link_api.ListPublicSharesRequest.Filter(
+        type=link_api.ListPublicSharesRequest.Filter.TYPE_RESOURCE_ID, resource_id=notebook.id
+    )
+    listed = einstein.ok(
+        "ListPublicShares", link_api.ListPublicSharesRequest(filters=[by_resource], sign=True)
+    ).share
     assert [s.id for s in listed] == [on_notebook.id]
-    existing = einstein.ok("ListExistingPublicShares", link_api.ListPublicSharesRequest(filters=[by_resource])).share_infos
+    existing = einstein.ok(
+        "ListExistingPublicShares", link_api.ListPublicSharesRequest(filters=[by_resource])
+    ).share_infos
     assert [(e.public_share.id, e.resource_info.id) for e in existing] == [(on_notebook.id, notebook.id)]
     # A signed link logs a guest in without the password, as Reva's `signature|...` secret.
     signed = listed[0].signature
@@ -238,7 +306,9 @@ def test_the_password_is_stored_hashed_and_links_survive_a_restart(fresh_store):
     for stored in meta.glob("store.db*"):
         assert PASSWORD.encode() not in stored.read_bytes(), stored
     with sqlite3.connect(meta / "store.db") as conn:
-        [(stored_hash,)] = conn.execute("SELECT password_hash FROM links_links WHERE token = ?", (link.token,)).fetchall()
+        [(stored_hash,)] = conn.execute(
+            "SELECT password_hash FROM links_links WHERE token = ?", (link.token,)
+        ).fetchall()
     assert stored_hash.startswith("scrypt$") and PASSWORD not in stored_hash
 
 
@@ -247,4 +317,6 @@ def test_a_guest_transfer_needs_the_guest_token(einstein, notebook):
     visitor = guest(einstein.stub, link.token)
     endpoint = visitor.download_endpoint(id_ref(notebook.id))
     assert httpx.get(endpoint, timeout=10).status_code == 401
-    assert httpx.get(endpoint, headers={"x-access-token": visitor.token}, timeout=10).content == b'{"cells": []}'
+    assert (
+        httpx.get(endpoint, headers={"x-access-token": visitor.token}, timeout=10).content == b'{"cells": []}'
+    )

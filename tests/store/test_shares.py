@@ -19,7 +19,11 @@ from meshcollab_store import permissions
 
 VIEWER = permissions.from_names(permissions.VIEWER)
 EDITOR = permissions.from_names(permissions.EDITOR)
-PENDING, ACCEPTED, REJECTED = sharing.SHARE_STATE_PENDING, sharing.SHARE_STATE_ACCEPTED, sharing.SHARE_STATE_REJECTED
+PENDING, ACCEPTED, REJECTED = (
+    sharing.SHARE_STATE_PENDING,
+    sharing.SHARE_STATE_ACCEPTED,
+    sharing.SHARE_STATE_REJECTED,
+)
 Filter = sharing.Filter
 
 
@@ -34,8 +38,10 @@ def notebook(einstein, home) -> rp.ResourceInfo:
 
 
 def share(owner: Session, info: rp.ResourceInfo, grantee: Session, perms: rp.ResourcePermissions):
-    grant = sharing.ShareGrant(grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=grantee.user.id),
-                               permissions=sharing.SharePermissions(permissions=perms))
+    grant = sharing.ShareGrant(
+        grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=grantee.user.id),
+        permissions=sharing.SharePermissions(permissions=perms),
+    )
     return owner.call("CreateShare", collab.CreateShareRequest(resource_info=info, grant=grant))
 
 
@@ -43,10 +49,14 @@ def by_id(share_id: str) -> sharing.ShareReference:
     return sharing.ShareReference(id=sharing.ShareId(opaque_id=share_id))
 
 
-def update_received(session: Session, created: sharing.Share, paths: list[str], state: int = PENDING,
-                    mount_point: str = "") -> collab.UpdateReceivedShareResponse:
+def update_received(
+    session: Session, created: sharing.Share, paths: list[str], state: int = PENDING, mount_point: str = ""
+) -> collab.UpdateReceivedShareResponse:
     wanted = sharing.ReceivedShare(share=created, state=state, mount_point=rp.Reference(path=mount_point))
-    return session.call("UpdateReceivedShare", collab.UpdateReceivedShareRequest(share=wanted, update_mask=FieldMask(paths=paths)))
+    return session.call(
+        "UpdateReceivedShare",
+        collab.UpdateReceivedShareRequest(share=wanted, update_mask=FieldMask(paths=paths)),
+    )
 
 
 def received(session: Session, *filters: sharing.Filter) -> list[sharing.ReceivedShare]:
@@ -72,7 +82,9 @@ def test_a_viewer_reads_by_id_and_cannot_write_or_reshare(einstein, marie, richa
     # The viewer's access token does not write even with a transfer token the owner initiated.
     protocol = einstein.initiate_upload(id_ref(notebook.id)).protocols[0]
     headers = {"X-Reva-Transfer": protocol.token, "x-access-token": marie.token}
-    assert httpx.put(protocol.upload_endpoint, content=b"viewer", headers=headers, timeout=10).status_code == 403
+    assert (
+        httpx.put(protocol.upload_endpoint, content=b"viewer", headers=headers, timeout=10).status_code == 403
+    )
     assert einstein.read(id_ref(notebook.id)) == b'{"cells": []}'
     # Sharing needs add_grant, which a viewer lacks.
     assert code(share(marie, notebook, richard, VIEWER)) == code_pb2.CODE_PERMISSION_DENIED
@@ -111,8 +123,14 @@ def test_pending_then_accepted_mounts_under_the_share_folder(einstein, marie, ri
     assert accepted.share.state == ACCEPTED and accepted.share.mount_point.path == notebook.name
     assert marie.stat(path_ref(mounted)).id == notebook.id
     assert marie.read(path_ref(mounted)) == b'{"cells": []}'
-    assert [r.state for r in received(marie, Filter(type=Filter.TYPE_STATE, state=ACCEPTED)) if r.share.id == created.id] == [ACCEPTED]
-    assert not [r for r in received(marie, Filter(type=Filter.TYPE_STATE, state=PENDING)) if r.share.id == created.id]
+    assert [
+        r.state
+        for r in received(marie, Filter(type=Filter.TYPE_STATE, state=ACCEPTED))
+        if r.share.id == created.id
+    ] == [ACCEPTED]
+    assert not [
+        r for r in received(marie, Filter(type=Filter.TYPE_STATE, state=PENDING)) if r.share.id == created.id
+    ]
     got = marie.ok("GetReceivedShare", collab.GetReceivedShareRequest(ref=by_id(created.id.opaque_id))).share
     assert got.state == ACCEPTED
 
@@ -122,8 +140,14 @@ def test_pending_then_accepted_mounts_under_the_share_folder(einstein, marie, ri
     assert marie.stat(path_ref(f"/home/marie/MyShares/renamed-{notebook.name}")).id == notebook.id
     assert code(marie.call("Stat", sp.StatRequest(ref=path_ref(mounted)))) == code_pb2.CODE_NOT_FOUND
     # Someone else's share folder path gives richard nothing.
-    assert code(richard.call("Stat", sp.StatRequest(ref=path_ref(f"/home/marie/MyShares/renamed-{notebook.name}")))) \
+    assert (
+        code(
+            richard.call(
+                "Stat", sp.StatRequest(ref=path_ref(f"/home/marie/MyShares/renamed-{notebook.name}"))
+            )
+        )
         == code_pb2.CODE_NOT_FOUND
+    )
 
 
 def test_two_shares_of_the_same_name_get_distinct_mount_points(einstein, marie, home):
@@ -157,7 +181,10 @@ def test_update_received_share_refuses_unknown_fields_and_strangers(einstein, ma
     assert code(update_received(marie, created, ["permissions"], ACCEPTED)) == code_pb2.CODE_INVALID_ARGUMENT
     assert code(update_received(marie, created, [], ACCEPTED)) == code_pb2.CODE_INVALID_ARGUMENT
     assert code(update_received(richard, created, ["state"], ACCEPTED)) == code_pb2.CODE_NOT_FOUND
-    assert code(update_received(marie, created, ["mount_point"], mount_point="a/b")) == code_pb2.CODE_INVALID_ARGUMENT
+    assert (
+        code(update_received(marie, created, ["mount_point"], mount_point="a/b"))
+        == code_pb2.CODE_INVALID_ARGUMENT
+    )
 
 
 def test_downgrade_and_removal_take_effect_on_the_next_call(einstein, marie, notebook):
@@ -165,28 +192,53 @@ def test_downgrade_and_removal_take_effect_on_the_next_call(einstein, marie, not
     assert marie.write(id_ref(notebook.id), b"as editor").id == notebook.id
 
     viewer = sharing.SharePermissions(permissions=VIEWER)
-    updated = einstein.call("UpdateShare", collab.UpdateShareRequest(
-        ref=by_id(created.id.opaque_id), field=collab.UpdateShareRequest.UpdateField(permissions=viewer)))
+    updated = einstein.call(
+        "UpdateShare",
+        collab.UpdateShareRequest(
+            ref=by_id(created.id.opaque_id), field=collab.UpdateShareRequest.UpdateField(permissions=viewer)
+        ),
+    )
     assert code(updated) == code_pb2.CODE_OK
     assert permissions.names_of(updated.share.permissions.permissions) == permissions.VIEWER
     assert code(marie.initiate_upload(id_ref(notebook.id))) == code_pb2.CODE_PERMISSION_DENIED
     # Back up through the update mask, with the share carrying the new permissions.
     editor = sharing.Share(id=created.id, permissions=sharing.SharePermissions(permissions=EDITOR))
-    masked = einstein.call("UpdateShare", collab.UpdateShareRequest(
-        ref=by_id(created.id.opaque_id), share=editor, update_mask=FieldMask(paths=["permissions"])))
+    masked = einstein.call(
+        "UpdateShare",
+        collab.UpdateShareRequest(
+            ref=by_id(created.id.opaque_id), share=editor, update_mask=FieldMask(paths=["permissions"])
+        ),
+    )
     assert code(masked) == code_pb2.CODE_OK
     assert code(marie.initiate_upload(id_ref(notebook.id))) == code_pb2.CODE_OK
     # The recipient cannot change the share.
-    assert code(marie.call("UpdateShare", collab.UpdateShareRequest(
-        ref=by_id(created.id.opaque_id), field=collab.UpdateShareRequest.UpdateField(permissions=viewer)))) \
+    assert (
+        code(
+            marie.call(
+                "UpdateShare",
+                collab.UpdateShareRequest(
+                    ref=by_id(created.id.opaque_id),
+                    field=collab.UpdateShareRequest.UpdateField(permissions=viewer),
+                ),
+            )
+        )
         == code_pb2.CODE_PERMISSION_DENIED
-    assert code(marie.call("RemoveShare", collab.RemoveShareRequest(ref=by_id(created.id.opaque_id)))) \
+    )
+    assert (
+        code(marie.call("RemoveShare", collab.RemoveShareRequest(ref=by_id(created.id.opaque_id))))
         == code_pb2.CODE_PERMISSION_DENIED
+    )
 
-    assert code(einstein.call("RemoveShare", collab.RemoveShareRequest(ref=by_id(created.id.opaque_id)))) == code_pb2.CODE_OK
+    assert (
+        code(einstein.call("RemoveShare", collab.RemoveShareRequest(ref=by_id(created.id.opaque_id))))
+        == code_pb2.CODE_OK
+    )
     assert code(marie.call("Stat", sp.StatRequest(ref=id_ref(notebook.id)))) == code_pb2.CODE_NOT_FOUND
     assert not [r for r in received(marie) if r.share.id == created.id]
-    assert code(einstein.call("GetShare", collab.GetShareRequest(ref=by_id(created.id.opaque_id)))) == code_pb2.CODE_NOT_FOUND
+    assert (
+        code(einstein.call("GetShare", collab.GetShareRequest(ref=by_id(created.id.opaque_id))))
+        == code_pb2.CODE_NOT_FOUND
+    )
 
 
 def test_duplicates_self_shares_and_strangers(einstein, marie, richard, notebook):
@@ -200,32 +252,52 @@ def test_duplicates_self_shares_and_strangers(einstein, marie, richard, notebook
     assert not richard.ok("ListShares", collab.ListSharesRequest(filters=[resource])).shares
     assert not [r for r in received(richard) if r.share.resource_id == notebook.id]
     [mine] = einstein.ok("ListShares", collab.ListSharesRequest(filters=[resource])).shares
-    key = sharing.ShareKey(owner=einstein.user.id, resource_id=notebook.id,
-                           grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=marie.user.id))
-    assert einstein.ok("GetShare", collab.GetShareRequest(ref=sharing.ShareReference(key=key))).share.id == mine.id
+    key = sharing.ShareKey(
+        owner=einstein.user.id,
+        resource_id=notebook.id,
+        grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=marie.user.id),
+    )
+    assert (
+        einstein.ok("GetShare", collab.GetShareRequest(ref=sharing.ShareReference(key=key))).share.id
+        == mine.id
+    )
     assert marie.ok("GetShare", collab.GetShareRequest(ref=by_id(mine.id.opaque_id))).share.id == mine.id
-    assert code(richard.call("GetShare", collab.GetShareRequest(ref=by_id(mine.id.opaque_id)))) == code_pb2.CODE_NOT_FOUND
+    assert (
+        code(richard.call("GetShare", collab.GetShareRequest(ref=by_id(mine.id.opaque_id))))
+        == code_pb2.CODE_NOT_FOUND
+    )
 
 
 def test_list_filters_and_existing_shares_with_resource_info(einstein, marie, richard, notebook):
     share(einstein, notebook, marie, VIEWER)
     share(einstein, notebook, richard, EDITOR)
     resource = Filter(type=Filter.TYPE_RESOURCE_ID, resource_id=notebook.id)
-    to_marie = Filter(type=Filter.TYPE_GRANTEE, grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=marie.user.id))
+    to_marie = Filter(
+        type=Filter.TYPE_GRANTEE, grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=marie.user.id)
+    )
     users = Filter(type=Filter.TYPE_GRANTEE_TYPE, grantee_type=rp.GRANTEE_TYPE_USER)
     groups = Filter(type=Filter.TYPE_GRANTEE_TYPE, grantee_type=rp.GRANTEE_TYPE_GROUP)
     creator = Filter(type=Filter.TYPE_CREATOR, creator=einstein.user.id)
     listed = einstein.ok("ListShares", collab.ListSharesRequest(filters=[resource, users, creator])).shares
-    assert {s.grantee.user_id.opaque_id for s in listed} == {marie.user.id.opaque_id, richard.user.id.opaque_id}
-    assert [s.grantee.user_id.opaque_id for s in einstein.ok(
-        "ListShares", collab.ListSharesRequest(filters=[resource, to_marie])).shares] == [marie.user.id.opaque_id]
+    assert {s.grantee.user_id.opaque_id for s in listed} == {
+        marie.user.id.opaque_id,
+        richard.user.id.opaque_id,
+    }
+    assert [
+        s.grantee.user_id.opaque_id
+        for s in einstein.ok("ListShares", collab.ListSharesRequest(filters=[resource, to_marie])).shares
+    ] == [marie.user.id.opaque_id]
     assert not einstein.ok("ListShares", collab.ListSharesRequest(filters=[resource, groups])).shares
 
     existing = einstein.ok("ListExistingShares", collab.ListSharesRequest(filters=[resource])).share_infos
     assert len(existing) == 2 and {e.resource_info.id.opaque_id for e in existing} == {notebook.id.opaque_id}
     assert all(e.resource_info.path == notebook.path for e in existing)
-    theirs = marie.ok("ListExistingReceivedShares", collab.ListReceivedSharesRequest(
-        filters=[Filter(type=Filter.TYPE_RESOURCE_ID, resource_id=notebook.id)])).share_infos
+    theirs = marie.ok(
+        "ListExistingReceivedShares",
+        collab.ListReceivedSharesRequest(
+            filters=[Filter(type=Filter.TYPE_RESOURCE_ID, resource_id=notebook.id)]
+        ),
+    ).share_infos
     assert [e.resource_info.id for e in theirs] == [notebook.id]
     assert theirs[0].received_share.state == PENDING
     assert permissions.names_of(theirs[0].resource_info.permission_set) == permissions.VIEWER
@@ -243,7 +315,9 @@ def test_restart_keeps_shares_states_and_mount_points(fresh_store):
     einstein = login(fresh_store.grpc_address, "einstein")
     marie = login(fresh_store.grpc_address, "marie")
     [again] = einstein.ok("ListShares", collab.ListSharesRequest()).shares
-    assert again.id == created.id and permissions.names_of(again.permissions.permissions) == permissions.EDITOR
+    assert (
+        again.id == created.id and permissions.names_of(again.permissions.permissions) == permissions.EDITOR
+    )
     [theirs] = received(marie)
     assert theirs.state == ACCEPTED and theirs.mount_point.path == "kept.ipynb"
     assert marie.write(path_ref("/home/marie/MyShares/kept.ipynb"), b"after restart").id == info.id
@@ -251,7 +325,9 @@ def test_restart_keeps_shares_states_and_mount_points(fresh_store):
 
 
 def test_a_group_grantee_is_not_supported(einstein, notebook):
-    grant = sharing.ShareGrant(grantee=rp.Grantee(type=rp.GRANTEE_TYPE_GROUP),
-                               permissions=sharing.SharePermissions(permissions=VIEWER))
+    grant = sharing.ShareGrant(
+        grantee=rp.Grantee(type=rp.GRANTEE_TYPE_GROUP),
+        permissions=sharing.SharePermissions(permissions=VIEWER),
+    )
     response = einstein.call("CreateShare", collab.CreateShareRequest(resource_info=notebook, grant=grant))
     assert code(response) == code_pb2.CODE_UNIMPLEMENTED
