@@ -125,7 +125,9 @@ class RoomServer:
 
 
 @asynccontextmanager
-async def serve(data: Path, hooks_factory: Callable[[str], NotebookHooks] = lambda room: NotebookHooks(), **config):
+async def serve(
+    data: Path, hooks_factory: Callable[[str], NotebookHooks] = lambda room: NotebookHooks(), port: int = 0, **config
+):
     """A meshcollab room server on a loopback port over the store in `data` (reused across restarts)."""
     store_config = {key: config.pop(key) for key in ("compact_after_updates", "compact_after_bytes") if key in config}
     made: dict[str, NotebookHooks] = {}
@@ -137,7 +139,8 @@ async def serve(data: Path, hooks_factory: Callable[[str], NotebookHooks] = lamb
     store = DocumentStore(path=str(data / "rooms.sqlite3"), **store_config)
     async with store, RoomRegistry(store, hooks, **config) as registry:
         sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
         sock.listen(128)
         sock.setblocking(False)
         app = Application([(r"/api/collaboration/room/(.+)", TestRoomHandler, {"registry": registry})])
@@ -177,7 +180,8 @@ class YClient:
     async def connect(self, read: bool = True, wait_synced: bool = True) -> None:
         """Open the websocket and start the sync; `read=False` makes a client that never reads."""
         params = dict(self.params)
-        params.setdefault("sessionId", await self.server.session_id(self.room))
+        if "sessionId" not in params:
+            params["sessionId"] = await self.server.session_id(self.room)
         query = "&".join(f"{key}={value}" for key, value in params.items())
         self.synced = self.closed = False
         self.ws = await websocket_connect(
