@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from . import permissions
-from .namespace import Namespace, Node, PERSONAL, PROJECT
+from .namespace import PERSONAL, PROJECT, Namespace, Node
 from .permissions import ResourcePermissions
 from .status import not_found, permission_denied
 from .tokens import Scope
@@ -69,5 +69,7 @@ class Access:
         if not getattr(perms, permission):
             if not perms.stat:
                 raise not_found(f"{node.path} does not exist")
-            raise permission_denied(f"{principal.user.username} may not {permission.replace('_', ' ')} {node.path}")
+            raise permission_denied(
+                f"{principal.user.username} may not {permission.replace('_', ' ')} {node.path}"
+            )
         return perms

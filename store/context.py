@@ -50,7 +50,9 @@ class StoreContext:
     scope_checks: dict[str, ScopeCheck] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, root: Path, data_url: str, users: UserDirectory, access_token_lifetime: float) -> "StoreContext":
+    def create(
+        cls, root: Path, data_url: str, users: UserDirectory, access_token_lifetime: float
+    ) -> StoreContext:
         meta = root / META_DIR
         meta.mkdir(parents=True, exist_ok=True)
         db = MetadataDB(meta / "store.db")
@@ -91,7 +93,9 @@ class StoreContext:
         """Check credentials with the authenticator of the type; returns (access token, principal)."""
         authenticator = self.authenticators.get(auth_type)
         if authenticator is None:
-            raise invalid_argument(f"unknown auth type {auth_type!r}; known: {', '.join(sorted(self.authenticators))}")
+            raise invalid_argument(
+                f"unknown auth type {auth_type!r}; known: {', '.join(sorted(self.authenticators))}"
+            )
         principal = await authenticator(client_id, client_secret)
         return self.issue_token(principal), principal
 
@@ -112,7 +116,9 @@ class StoreContext:
         if scope is not None and (check := self.scope_checks.get(scope.kind)) is not None:
             scope = check(scope)
             if scope is None:
-                raise InvalidToken(f"what granted this {claims.scope.kind} token is gone (removed or expired)")
+                raise InvalidToken(
+                    f"what granted this {claims.scope.kind} token is gone (removed or expired)"
+                )
         return Principal(user=user, scope=scope)
 
     async def _basic(self, username: str, password: str) -> Principal:
@@ -123,7 +129,9 @@ class StoreContext:
 
     # -- resources --------------------------------------------------------------------------
 
-    async def authorized(self, principal: Principal, ref: rp.Reference, permission: str) -> tuple[Node, rp.ResourcePermissions]:
+    async def authorized(
+        self, principal: Principal, ref: rp.Reference, permission: str
+    ) -> tuple[Node, rp.ResourcePermissions]:
         """Resolve a reference and require a permission on the node it names."""
         node = await self.namespace.resolve(ref)
         return node, await self.access.require(principal, node, permission)
@@ -141,8 +149,13 @@ class StoreContext:
         await self.access.require(principal, parent, permission)
         return path, parent
 
-    async def resource_info(self, principal: Principal, node: Node, metadata_keys: list[str] | None = None,
-                            perms: rp.ResourcePermissions | None = None) -> rp.ResourceInfo:
+    async def resource_info(
+        self,
+        principal: Principal,
+        node: Node,
+        metadata_keys: list[str] | None = None,
+        perms: rp.ResourcePermissions | None = None,
+    ) -> rp.ResourceInfo:
         if perms is None:
             perms = await self.access.permissions(principal, node)
         lock = await self.locks.get(node.opaque_id)
@@ -156,18 +169,24 @@ class StoreContext:
             name=node.name,
             path=node.path,
             etag=node.etag,
-            mtime=types_pb2.Timestamp(seconds=node.mtime_ns // 1_000_000_000, nanos=node.mtime_ns % 1_000_000_000),
+            mtime=types_pb2.Timestamp(
+                seconds=node.mtime_ns // 1_000_000_000, nanos=node.mtime_ns % 1_000_000_000
+            ),
             size=node.size,
             mime_type=mime_type(node),
             owner=owner,
             permission_set=perms,
-            arbitrary_metadata=rp.ArbitraryMetadata(metadata=await self.attributes.get(node.opaque_id, metadata_keys)),
+            arbitrary_metadata=rp.ArbitraryMetadata(
+                metadata=await self.attributes.get(node.opaque_id, metadata_keys)
+            ),
             lock=lock.to_proto() if lock else None,
             space=self.storage_space(space),
         )
 
     def storage_space(self, space: Space) -> rp.StorageSpace:
-        root = rp.ResourceId(storage_id=self.namespace.storage_id, space_id=space.space_id, opaque_id=space.space_id)
+        root = rp.ResourceId(
+            storage_id=self.namespace.storage_id, space_id=space.space_id, opaque_id=space.space_id
+        )
         return rp.StorageSpace(
             id=rp.StorageSpaceId(opaque_id=f"{self.namespace.storage_id}${space.space_id}"),
             owner=space.owner.to_proto() if space.owner else None,
@@ -184,4 +203,3 @@ def mime_type(node: Node) -> str:
     if node.name.endswith(".ipynb"):
         return "application/x-ipynb+json"
     return mimetypes.guess_type(node.name)[0] or "application/octet-stream"
-

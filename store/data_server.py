@@ -111,7 +111,9 @@ class TransferHandler(tornado.web.RequestHandler):
         if self.claims.opaque_id:
             lock = await self.store.locks.get(self.claims.opaque_id)
             if lock is not None and lock.lock_id != self.lock_id():
-                raise TransferFailed(409, f"{self.claims.path} is {lock.describe()}: X-Lock-Id must be the holder's lock id")
+                raise TransferFailed(
+                    409, f"{self.claims.path} is {lock.describe()}: X-Lock-Id must be the holder's lock id"
+                )
         self.temp = self.store.content.new_temp()
         self.temp_file = await anyio.to_thread.run_sync(self.temp.open, "wb")
 

@@ -5,8 +5,9 @@ at a time so that the event loop never blocks and every `run` is one serialized 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread

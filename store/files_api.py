@@ -16,7 +16,15 @@ from . import attributes, locks, namespace
 from .access import OutOfScope, Principal
 from .namespace import Node
 from .rpc import ApiBase, abort_out_of_scope, principal_of, rpc
-from .status import StoreError, already_exists, failed_precondition, invalid_argument, ok, permission_denied, unimplemented
+from .status import (
+    StoreError,
+    already_exists,
+    failed_precondition,
+    invalid_argument,
+    ok,
+    permission_denied,
+    unimplemented,
+)
 
 
 class FilesApi(ApiBase):
@@ -107,7 +115,9 @@ class FilesApi(ApiBase):
         destination, parent = await self.store.creatable(principal, request.destination, create)
         if parent.space != source.space:
             # As Reva's gateway: a move is within one storage space.
-            raise unimplemented(f"cannot move {source.path} to another space ({destination}); copy and delete instead")
+            raise unimplemented(
+                f"cannot move {source.path} to another space ({destination}); copy and delete instead"
+            )
         if destination == source.path or destination.startswith(source.path + "/"):
             raise invalid_argument(f"cannot move {source.path} into itself ({destination})")
         ns = self.store.namespace
@@ -162,5 +172,9 @@ def _remove(path) -> None:
 
 
 def _usage(space_root) -> tuple[int, int]:
-    used = sum(os.lstat(os.path.join(folder, name)).st_size for folder, _, files in os.walk(space_root) for name in files)
+    used = sum(
+        os.lstat(os.path.join(folder, name)).st_size
+        for folder, _, files in os.walk(space_root)
+        for name in files
+    )
     return shutil.disk_usage(space_root).total, used

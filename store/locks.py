@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cs3.identity.user.v1beta1 import resources_pb2 as user_pb2
 from cs3.storage.provider.v1beta1 import resources_pb2 as rp
@@ -17,6 +17,7 @@ from cs3.types.v1beta1 import types_pb2
 
 from .db import MetadataDB
 from .status import failed_precondition, invalid_argument, not_found
+from .users import UserRecord
 
 # A lock whose client sends no expiration lives this long (seconds), like a WOPI lock.
 DEFAULT_LOCK_TTL = 1800.0
@@ -31,7 +32,8 @@ CREATE TABLE IF NOT EXISTS locks (
     user_opaque_id TEXT NOT NULL,
     user_type INTEGER NOT NULL,
     expiration REAL NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    holder TEXT NOT NULL
 );
 """
 
@@ -46,17 +48,27 @@ class LockRecord:
     user_type: int
     expiration: float  # unix time, seconds
     created: float
+    holder: str  # who took it, for people reading a refusal (a username)
 
     @classmethod
-    def from_request(cls, lock: rp.Lock, caller: user_pb2.UserId, now: float) -> "LockRecord":
+    def from_request(cls, lock: rp.Lock, caller: UserRecord, now: float) -> LockRecord:
         if not lock.lock_id:
             raise invalid_argument("the lock needs a lock_id")
         if lock.type == rp.LOCK_TYPE_INVALID:
             raise invalid_argument("the lock needs a type (e.g. LOCK_TYPE_WRITE)")
-        user = lock.user if lock.user.opaque_id else caller
+        user = lock.user if lock.user.opaque_id else caller.user_id()
         expires = lock.expiration.seconds + lock.expiration.nanos / 1e9 if lock.HasField("expiration") else 0
-        return cls(lock.lock_id, lock.type, lock.app_name, user.idp, user.opaque_id, user.type or caller.type,
-                   expires or now + DEFAULT_LOCK_TTL, now)
+        return cls(
+            lock.lock_id,
+            lock.type,
+            lock.app_name,
+            user.idp,
+            user.opaque_id,
+            user.type or user_pb2.USER_TYPE_PRIMARY,
+            expires or now + DEFAULT_LOCK_TTL,
+            now,
+            caller.username,
+        )
 
     def to_proto(self) -> rp.Lock:
         return rp.Lock(
@@ -69,9 +81,9 @@ class LockRecord:
         )
 
     def describe(self) -> str:
-        until = datetime.fromtimestamp(self.expiration, timezone.utc).isoformat(timespec="seconds")
-        holder = f"app {self.app_name!r}" if self.app_name else "another client"
-        return f"locked by {holder} (user {self.user_opaque_id}) until {until}"
+        until = datetime.fromtimestamp(self.expiration, UTC).isoformat(timespec="seconds")
+        app = f" in {self.app_name}" if self.app_name else ""
+        return f"locked by {self.holder}{app} until {until}"
 
 
 def _timestamp(when: float) -> types_pb2.Timestamp:
@@ -118,7 +130,9 @@ def live_lock(conn: sqlite3.Connection, opaque_id: str) -> LockRecord | None:
     row = conn.execute("SELECT * FROM locks WHERE opaque_id = ?", (opaque_id,)).fetchone()
     if row is None:
         return None
-    record = LockRecord(**{k: row[k] for k in row.keys() if k != "opaque_id"})
+    fields = dict(row)
+    del fields["opaque_id"]
+    record = LockRecord(**fields)
     if record.expiration <= time.time():
         conn.execute("DELETE FROM locks WHERE opaque_id = ?", (opaque_id,))
         return None
@@ -129,7 +143,9 @@ def check_write(conn: sqlite3.Connection, opaque_id: str, path: str, lock_id: st
     """A write to a locked resource must carry the holder's lock id."""
     current = live_lock(conn, opaque_id)
     if current is not None and current.lock_id != lock_id:
-        raise failed_precondition(f"{path} is {current.describe()}: the write must carry the holder's lock id")
+        raise failed_precondition(
+            f"{path} is {current.describe()}: the write must carry the holder's lock id"
+        )
 
 
 def forget(conn: sqlite3.Connection, ids: list[str]) -> None:
@@ -147,8 +163,17 @@ def _held(conn: sqlite3.Connection, opaque_id: str, path: str, lock_id: str, app
 
 def _store(conn: sqlite3.Connection, opaque_id: str, lock: LockRecord) -> None:
     conn.execute(
-        "INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (opaque_id, lock.lock_id, lock.type, lock.app_name, lock.user_idp, lock.user_opaque_id, lock.user_type,
-         lock.expiration, lock.created),
+        "INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            opaque_id,
+            lock.lock_id,
+            lock.type,
+            lock.app_name,
+            lock.user_idp,
+            lock.user_opaque_id,
+            lock.user_type,
+            lock.expiration,
+            lock.created,
+            lock.holder,
+        ),
     )
-

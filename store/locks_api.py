@@ -17,7 +17,7 @@ class LocksApi(ApiBase):
     @rpc(sp.SetLockResponse)
     async def SetLock(self, request: sp.SetLockRequest, principal: Principal):
         node, _ = await self.store.authorized(principal, request.ref, "initiate_file_upload")
-        lock = LockRecord.from_request(request.lock, principal.user.user_id(), time.time())
+        lock = LockRecord.from_request(request.lock, principal.user, time.time())
         await self.store.locks.set(node.opaque_id, node.path, lock)
         return sp.SetLockResponse(status=ok())
 
@@ -32,7 +32,7 @@ class LocksApi(ApiBase):
     @rpc(sp.RefreshLockResponse)
     async def RefreshLock(self, request: sp.RefreshLockRequest, principal: Principal):
         node, _ = await self.store.authorized(principal, request.ref, "initiate_file_upload")
-        lock = LockRecord.from_request(request.lock, principal.user.user_id(), time.time())
+        lock = LockRecord.from_request(request.lock, principal.user, time.time())
         await self.store.locks.refresh(node.opaque_id, node.path, lock, request.existing_lock_id)
         return sp.RefreshLockResponse(status=ok())
 

@@ -113,8 +113,15 @@ class Namespace:
         self.storage_id = await self.db.run(_setting, "storage_id", lambda: str(uuid.uuid4()))
         roots = [(f"/home/{u.username}", PERSONAL, u.username, u, None) for u in self.users.users]
         for project in self.users.projects:
-            manager = next((u for name, role in project.members.items() if role == "manager"
-                            for u in [self.users.by_username(name)]), None)
+            manager = next(
+                (
+                    u
+                    for name, role in project.members.items()
+                    if role == "manager"
+                    for u in [self.users.by_username(name)]
+                ),
+                None,
+            )
             roots.append((f"/projects/{project.name}", PROJECT, project.name, manager, project))
         await anyio.to_thread.run_sync(self._make_folders, [r[0] for r in roots])
         ids = await self.db.run(_register_roots, [r[0] for r in roots])
@@ -149,7 +156,9 @@ class Namespace:
         return space
 
     def resource_id(self, node: Node) -> rp.ResourceId:
-        return rp.ResourceId(storage_id=self.storage_id, space_id=node.space.space_id, opaque_id=node.opaque_id)
+        return rp.ResourceId(
+            storage_id=self.storage_id, space_id=node.space.space_id, opaque_id=node.opaque_id
+        )
 
     # -- references -------------------------------------------------------------------------
 
@@ -242,7 +251,16 @@ class Namespace:
 
     def _node(self, path: str, space: Space, st: os.stat_result, opaque_id: str, etag: str) -> Node:
         is_dir = stat.S_ISDIR(st.st_mode)
-        return Node(opaque_id, path, space, is_dir, 0 if is_dir else st.st_size, st.st_mtime_ns, etag, self.fs_path(path))
+        return Node(
+            opaque_id,
+            path,
+            space,
+            is_dir,
+            0 if is_dir else st.st_size,
+            st.st_mtime_ns,
+            etag,
+            self.fs_path(path),
+        )
 
     def check_no_escape(self, path: str) -> None:
         """Refuse a path that crosses a symbolic link (run in a worker thread: it touches the disk)."""
@@ -277,7 +295,10 @@ def register(conn: sqlite3.Connection, path: str, space_id: str) -> tuple[str, s
     if row:
         return row["opaque_id"], row["etag"]
     opaque_id, etag = str(uuid.uuid4()), new_etag()
-    conn.execute("INSERT INTO nodes (opaque_id, space_id, path, etag) VALUES (?, ?, ?, ?)", (opaque_id, space_id, path, etag))
+    conn.execute(
+        "INSERT INTO nodes (opaque_id, space_id, path, etag) VALUES (?, ?, ?, ?)",
+        (opaque_id, space_id, path, etag),
+    )
     return opaque_id, etag
 
 
@@ -303,7 +324,8 @@ def touch_etags(conn: sqlite3.Connection, path: str, space_root: str) -> None:
 
 def subtree_ids(conn: sqlite3.Connection, path: str) -> list[str]:
     rows = conn.execute(
-        "SELECT opaque_id FROM nodes WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(path) + 1, path + "/")
+        "SELECT opaque_id FROM nodes WHERE path = ? OR substr(path, 1, ?) = ?",
+        (path, len(path) + 1, path + "/"),
     ).fetchall()
     return [r["opaque_id"] for r in rows]
 
@@ -329,4 +351,3 @@ def _setting(conn: sqlite3.Connection, name: str, default) -> str:
     value = default()
     conn.execute("INSERT INTO settings (name, value) VALUES (?, ?)", (name, value))
     return value
-

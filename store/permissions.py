@@ -11,11 +11,25 @@ ALL = tuple(f.name for f in ResourcePermissions.DESCRIPTOR.fields)
 
 # As Reva's conversions.NewViewerRole / NewEditorRole / NewManagerRole.
 VIEWER = frozenset(
-    {"get_path", "get_quota", "initiate_file_download", "list_grants", "list_container", "list_file_versions",
-     "list_recycle", "stat"}
+    {
+        "get_path",
+        "get_quota",
+        "initiate_file_download",
+        "list_grants",
+        "list_container",
+        "list_file_versions",
+        "list_recycle",
+        "stat",
+    }
 )
-EDITOR = VIEWER | {"create_container", "delete", "initiate_file_upload", "move", "restore_file_version",
-                   "restore_recycle_item"}
+EDITOR = VIEWER | {
+    "create_container",
+    "delete",
+    "initiate_file_upload",
+    "move",
+    "restore_file_version",
+    "restore_recycle_item",
+}
 MANAGER = frozenset(ALL)
 ROLES = {"viewer": VIEWER, "editor": EDITOR, "manager": MANAGER}
 

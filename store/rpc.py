@@ -63,8 +63,10 @@ def optional_principal(store: StoreContext, context: grpc.aio.ServicerContext) -
 def rpc(response_type: type, *, public: bool = False) -> Callable:
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
-        async def serve(self: "ApiBase", request, context: grpc.aio.ServicerContext):
-            principal = optional_principal(self.store, context) if public else await principal_of(self.store, context)
+        async def serve(self: ApiBase, request, context: grpc.aio.ServicerContext):
+            principal = (
+                optional_principal(self.store, context) if public else await principal_of(self.store, context)
+            )
             try:
                 return await handler(self, request, principal)
             except OutOfScope as exc:
@@ -74,7 +76,9 @@ def rpc(response_type: type, *, public: bool = False) -> Callable:
             except Exception:
                 # A bug, or the disk failing: say so in the Status, keep the details in the log.
                 log.exception("%s failed", handler.__name__)
-                failure = StoreError(code_pb2.CODE_INTERNAL, f"{handler.__name__} failed inside the store; see its log")
+                failure = StoreError(
+                    code_pb2.CODE_INTERNAL, f"{handler.__name__} failed inside the store; see its log"
+                )
                 return response_type(status=failure.status())
 
         return serve
@@ -101,7 +105,9 @@ def answer_unimplemented(service_class: type) -> type:
         if getattr(service_class, method.name) is not getattr(GatewayAPIServicer, method.name):
             continue
         response_type = message_factory.GetMessageClass(method.output_type)
-        setattr(service_class, method.name, _unimplemented(method.name, response_type, method.server_streaming))
+        setattr(
+            service_class, method.name, _unimplemented(method.name, response_type, method.server_streaming)
+        )
     return service_class
 
 

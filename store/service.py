@@ -9,6 +9,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Self
 
 import anyio.to_thread
 import grpc
@@ -35,8 +36,9 @@ MAX_UPLOAD = 1 << 40  # bodies stream to disk; this only bounds a runaway client
 
 
 @answer_unimplemented
-class GatewayService(FilesApi, TransferApi, LocksApi, VersionsApi, UsersApi, SpacesApi, SharesApi, LinksApi,
-                     GatewayAPIServicer):
+class GatewayService(
+    FilesApi, TransferApi, LocksApi, VersionsApi, UsersApi, SpacesApi, SharesApi, LinksApi, GatewayAPIServicer
+):
     """The CS3 gateway API. Each mixin serves one group of RPCs; add a mixin here once it exists."""
 
     def __init__(self, store: StoreContext) -> None:
@@ -50,9 +52,15 @@ def _advertised(host: str) -> str:
 class EmbeddedStore:
     """The store serving `root`: `async with EmbeddedStore(root) as store: store.grpc_address`."""
 
-    def __init__(self, root: Path | str, grpc_port: int = 0, data_port: int | None = None,
-                 users_file: Path | str | None = None, host: str = "127.0.0.1",
-                 access_token_lifetime: float = DEFAULT_ACCESS_LIFETIME) -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        grpc_port: int = 0,
+        data_port: int | None = None,
+        users_file: Path | str | None = None,
+        host: str = "127.0.0.1",
+        access_token_lifetime: float = DEFAULT_ACCESS_LIFETIME,
+    ) -> None:
         self.root = Path(root)
         self.host = host
         self.grpc_port = grpc_port
@@ -91,7 +99,9 @@ class EmbeddedStore:
                 raise OSError(f"cannot listen for gRPC on {self.host}:{self.grpc_port}: {exc}") from None
             await self._grpc_server.start()
             self.grpc_address = f"{_advertised(self.host)}:{port}"
-            self._http_server = tornado.httpserver.HTTPServer(make_app(self.context), max_body_size=MAX_UPLOAD)
+            self._http_server = tornado.httpserver.HTTPServer(
+                make_app(self.context), max_body_size=MAX_UPLOAD
+            )
             self._http_server.add_sockets(sockets)
         except BaseException:
             for sock in sockets:
@@ -111,7 +121,7 @@ class EmbeddedStore:
             await self.context.stop()
             self.context = None
 
-    async def __aenter__(self) -> "EmbeddedStore":
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -119,8 +129,13 @@ class EmbeddedStore:
         await self.stop()
 
 
-def run_forever(root: Path | str, grpc_port: int = 0, data_port: int | None = None,
-                users_file: Path | str | None = None, host: str = "127.0.0.1") -> int:
+def run_forever(
+    root: Path | str,
+    grpc_port: int = 0,
+    data_port: int | None = None,
+    users_file: Path | str | None = None,
+    host: str = "127.0.0.1",
+) -> int:
     """Serve until SIGTERM or SIGINT; prints one ready line once serving. Returns the exit code."""
     try:
         return asyncio.run(_serve(EmbeddedStore(root, grpc_port, data_port, users_file, host)))

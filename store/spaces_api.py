@@ -18,12 +18,20 @@ Filter = spaces_pb2.ListStorageSpacesRequest.Filter
 class SpacesApi(ApiBase):
     @rpc(spaces_pb2.ListStorageSpacesResponse)
     async def ListStorageSpaces(self, request: spaces_pb2.ListStorageSpacesRequest, principal: Principal):
-        spaces = [] if principal.scope else [s for s in self.store.namespace.spaces if self._member(principal.user, s)]
+        spaces = (
+            []
+            if principal.scope
+            else [s for s in self.store.namespace.spaces if self._member(principal.user, s)]
+        )
         for f in request.filters:
             if f.type == Filter.TYPE_SPACE_TYPE:
                 spaces = [s for s in spaces if s.kind == f.space_type]
             elif f.type == Filter.TYPE_ID:
-                spaces = [s for s in spaces if f.id.opaque_id in (s.space_id, self.store.storage_space(s).id.opaque_id)]
+                spaces = [
+                    s
+                    for s in spaces
+                    if f.id.opaque_id in (s.space_id, self.store.storage_space(s).id.opaque_id)
+                ]
             elif f.type == Filter.TYPE_OWNER:
                 spaces = [s for s in spaces if s.owner and s.owner.opaque_id == f.owner.opaque_id]
             elif f.type == Filter.TYPE_USER:
@@ -46,7 +54,9 @@ class SpacesApi(ApiBase):
 
     @rpc(sp.GetHomeResponse)
     async def GetHome(self, request, principal: Principal):
-        return sp.GetHomeResponse(status=ok(), path=self.store.namespace.personal_space(principal.user).root_path)
+        return sp.GetHomeResponse(
+            status=ok(), path=self.store.namespace.personal_space(principal.user).root_path
+        )
 
     @rpc(sp.CreateHomeResponse)
     async def CreateHome(self, request, principal: Principal):

@@ -33,11 +33,18 @@ class Scope:
     ref: str = ""
 
     def to_claim(self) -> dict:
-        return {"resource": self.resource_id, "permissions": sorted(self.permissions), "kind": self.kind, "ref": self.ref}
+        return {
+            "resource": self.resource_id,
+            "permissions": sorted(self.permissions),
+            "kind": self.kind,
+            "ref": self.ref,
+        }
 
     @classmethod
-    def from_claim(cls, claim: dict) -> "Scope":
-        return cls(claim["resource"], frozenset(claim["permissions"]), claim.get("kind", ""), claim.get("ref", ""))
+    def from_claim(cls, claim: dict) -> Scope:
+        return cls(
+            claim["resource"], frozenset(claim["permissions"]), claim.get("kind", ""), claim.get("ref", "")
+        )
 
 
 @dataclass(frozen=True)
@@ -56,8 +63,12 @@ class TransferClaims:
 
 
 class TokenIssuer:
-    def __init__(self, secret: bytes, access_lifetime: float = DEFAULT_ACCESS_LIFETIME,
-                 transfer_lifetime: float = DEFAULT_TRANSFER_LIFETIME) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        access_lifetime: float = DEFAULT_ACCESS_LIFETIME,
+        transfer_lifetime: float = DEFAULT_TRANSFER_LIFETIME,
+    ) -> None:
         self._secret = secret
         self.access_lifetime = access_lifetime
         self.transfer_lifetime = transfer_lifetime

@@ -34,7 +34,9 @@ class TransferApi(ApiBase):
         node = await ns.node_at(path)
         if node is None:
             if request.if_match:
-                raise failed_precondition(f"{path} does not exist, so it cannot match etag {request.if_match}")
+                raise failed_precondition(
+                    f"{path} does not exist, so it cannot match etag {request.if_match}"
+                )
             path, _ = await self.store.creatable(principal, request.ref, "initiate_file_upload")
             opaque_id = ""
         else:
@@ -44,15 +46,21 @@ class TransferApi(ApiBase):
             if request.if_not_exist:
                 raise already_exists(f"{path} already exists")
             if request.if_match and not same_etag(request.if_match, node.etag):
-                raise failed_precondition(f"{path} has changed: etag {node.etag}, expected {request.if_match}")
+                raise failed_precondition(
+                    f"{path} has changed: etag {node.etag}, expected {request.if_match}"
+                )
             lock = await self.store.locks.get(node.opaque_id)
             if lock is not None and lock.lock_id != request.lock_id:
-                raise failed_precondition(f"{path} is {lock.describe()}: the upload must carry the holder's lock id")
+                raise failed_precondition(
+                    f"{path} is {lock.describe()}: the upload must carry the holder's lock id"
+                )
             opaque_id = node.opaque_id
         claims = TransferClaims("upload", principal.user.opaque_id, path, opaque_id, "")
         token = self.store.tokens.issue_transfer(claims)
         url = endpoint(self.store.data_url, token)
-        protocols = [gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token) for p in PROTOCOLS]
+        protocols = [
+            gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token) for p in PROTOCOLS
+        ]
         return gw.InitiateFileUploadResponse(status=ok(), protocols=protocols)
 
     @rpc(gw.InitiateFileDownloadResponse)
@@ -77,7 +85,10 @@ class TransferApi(ApiBase):
         claims = TransferClaims("download", principal.user.opaque_id, node.path, node.opaque_id, key)
         token = self.store.tokens.issue_transfer(claims)
         url = endpoint(self.store.data_url, token)
-        protocols = [gw_resources.FileDownloadProtocol(protocol=p, download_endpoint=url, token=token) for p in PROTOCOLS]
+        protocols = [
+            gw_resources.FileDownloadProtocol(protocol=p, download_endpoint=url, token=token)
+            for p in PROTOCOLS
+        ]
         return gw.InitiateFileDownloadResponse(status=ok(), protocols=protocols)
 
 

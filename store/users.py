@@ -104,11 +104,13 @@ class UserDirectory:
         self._by_name = {u.username: u for u in users}
 
     @classmethod
-    def load(cls, path: Path | None) -> "UserDirectory":
+    def load(cls, path: Path | None) -> UserDirectory:
         if path is None:
             return cls([_user_from_json(u) for u in DEMO_USERS], [])
         data = json.loads(Path(path).read_text())
-        raw_users, raw_projects = (data, []) if isinstance(data, list) else (data.get("users", []), data.get("projects", []))
+        raw_users, raw_projects = (
+            (data, []) if isinstance(data, list) else (data.get("users", []), data.get("projects", []))
+        )
         users = [_user_from_json(u) for u in raw_users]
         directory = cls(users, [])
         directory.projects = [_project_from_json(p, directory) for p in raw_projects]
@@ -137,7 +139,9 @@ class UserDirectory:
     def find(self, query: str) -> list[UserRecord]:
         """Case-insensitive substring of username, display name or mail."""
         needle = query.lower()
-        return [u for u in self.users if any(needle in s.lower() for s in (u.username, u.display_name, u.mail))]
+        return [
+            u for u in self.users if any(needle in s.lower() for s in (u.username, u.display_name, u.mail))
+        ]
 
 
 def _user_from_json(raw: dict) -> UserRecord:
@@ -167,5 +171,7 @@ def _project_from_json(raw: dict, directory: UserDirectory) -> ProjectRecord:
         if directory.by_username(username) is None:
             raise ValueError(f"project {name}: unknown member {username!r}")
         if role not in PROJECT_ROLES:
-            raise ValueError(f"project {name}: role of {username} must be one of {PROJECT_ROLES}, not {role!r}")
+            raise ValueError(
+                f"project {name}: role of {username} must be one of {PROJECT_ROLES}, not {role!r}"
+            )
     return ProjectRecord(name=name, description=raw.get("description", ""), members=members)

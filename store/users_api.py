@@ -13,7 +13,9 @@ from .status import invalid_argument, not_found, ok
 class UsersApi(ApiBase):
     @rpc(gw.AuthenticateResponse, public=True)
     async def Authenticate(self, request: gw.AuthenticateRequest, principal: Principal | None):
-        token, principal = await self.store.authenticate(request.type, request.client_id, request.client_secret)
+        token, principal = await self.store.authenticate(
+            request.type, request.client_id, request.client_secret
+        )
         return gw.AuthenticateResponse(status=ok(), token=token, user=principal.user.to_proto())
 
     async def WhoAmI(self, request: gw.WhoAmIRequest, context):
@@ -48,9 +50,10 @@ class UsersApi(ApiBase):
 
     @rpc(ua.FindUsersResponse)
     async def FindUsers(self, request: ua.FindUsersRequest, principal: Principal):
-        queries = [f.query for f in request.filters if f.type == ua.Filter.TYPE_QUERY] if request.filters else []
+        queries = (
+            [f.query for f in request.filters if f.type == ua.Filter.TYPE_QUERY] if request.filters else []
+        )
         if not queries:
             raise invalid_argument("FindUsers needs a query filter")
         found = {u.opaque_id: u for q in queries for u in self.store.users.find(q)}
         return ua.FindUsersResponse(status=ok(), users=[u.to_proto() for u in found.values()])
-

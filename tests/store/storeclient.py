@@ -54,8 +54,14 @@ class Session:
     def initiate_upload(self, ref: rp.Reference, **kwargs) -> gw.InitiateFileUploadResponse:
         return self.call("InitiateFileUpload", sp.InitiateFileUploadRequest(ref=ref, **kwargs))
 
-    def put(self, ref: rp.Reference, data: bytes, lock_id: str = "", header_lock_id: str | None = None,
-            app_name: str = "") -> httpx.Response:
+    def put(
+        self,
+        ref: rp.Reference,
+        data: bytes,
+        lock_id: str = "",
+        header_lock_id: str | None = None,
+        app_name: str = "",
+    ) -> httpx.Response:
         """InitiateFileUpload (must succeed) then the PUT; returns the HTTP response."""
         initiated = self.initiate_upload(ref, lock_id=lock_id)
         assert initiated.status.code == code_pb2.CODE_OK, initiated.status
@@ -78,7 +84,9 @@ class Session:
         return next(p for p in initiated.protocols if p.protocol == "simple").download_endpoint
 
     def get(self, ref: rp.Reference, headers: dict | None = None) -> httpx.Response:
-        return httpx.get(self.download_endpoint(ref), headers={"x-access-token": self.token, **(headers or {})}, timeout=10)
+        return httpx.get(
+            self.download_endpoint(ref), headers={"x-access-token": self.token, **(headers or {})}, timeout=10
+        )
 
     def read(self, ref: rp.Reference) -> bytes:
         response = self.get(ref)
@@ -89,7 +97,10 @@ class Session:
 def login(address: str, username: str, password: str | None = None) -> Session:
     stub = GatewayAPIStub(grpc.insecure_channel(address))
     response = stub.Authenticate(
-        gw.AuthenticateRequest(type="basic", client_id=username, client_secret=password or PASSWORDS[username]), timeout=10
+        gw.AuthenticateRequest(
+            type="basic", client_id=username, client_secret=password or PASSWORDS[username]
+        ),
+        timeout=10,
     )
     assert response.status.code == code_pb2.CODE_OK, response.status
     return Session(stub, response.token, response.user)

@@ -8,14 +8,13 @@ from pathlib import Path
 import grpc
 import jwt
 import pytest
+from cs3.auth.registry.v1beta1.registry_api_pb2 import ListAuthProvidersRequest
 from cs3.gateway.v1beta1 import gateway_api_pb2 as gw
 from cs3.gateway.v1beta1.gateway_api_pb2_grpc import GatewayAPIStub
-from cs3.auth.registry.v1beta1.registry_api_pb2 import ListAuthProvidersRequest
 from cs3.identity.user.v1beta1 import resources_pb2 as user_pb2
 from cs3.identity.user.v1beta1 import user_api_pb2 as ua
 from cs3.rpc.v1beta1 import code_pb2
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as sp
-
 from storeclient import PASSWORDS, login, path_ref
 
 EINSTEIN_ID = "4c510ada-c86b-4815-8820-42cdf82c3d51"
@@ -40,7 +39,9 @@ def test_demo_users_log_in_with_reva_ids(store):
 
 
 def test_wrong_password_is_refused_in_the_status(store):
-    response = stub_for(store).Authenticate(gw.AuthenticateRequest(type="basic", client_id="einstein", client_secret="x"))
+    response = stub_for(store).Authenticate(
+        gw.AuthenticateRequest(type="basic", client_id="einstein", client_secret="x")
+    )
     assert response.status.code == code_pb2.CODE_UNAUTHENTICATED
     assert response.token == ""
 
@@ -51,18 +52,34 @@ def test_missing_token_aborts_unauthenticated(store):
     assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-@pytest.mark.parametrize("token", ["not-a-jwt", jwt.encode({"typ": "access", "sub": EINSTEIN_ID, "exp": time.time() + 60}, "a-guessed-secret-of-32-bytes-or-more", algorithm="HS256")])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        jwt.encode(
+            {"typ": "access", "sub": EINSTEIN_ID, "exp": time.time() + 60},
+            "a-guessed-secret-of-32-bytes-or-more",
+            algorithm="HS256",
+        ),
+    ],
+)
 def test_forged_token_aborts_permission_denied(store, token):
     with pytest.raises(grpc.RpcError) as failure:
-        stub_for(store).Stat(sp.StatRequest(ref=path_ref("/home/einstein")), metadata=[("x-access-token", token)])
+        stub_for(store).Stat(
+            sp.StatRequest(ref=path_ref("/home/einstein")), metadata=[("x-access-token", token)]
+        )
     assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
 def test_expired_token_aborts_permission_denied(store):
     secret = (Path(store.root) / ".meshcollab-store" / "jwt-secret").read_bytes().strip()
-    expired = jwt.encode({"typ": "access", "sub": EINSTEIN_ID, "exp": time.time() - 5}, secret, algorithm="HS256")
+    expired = jwt.encode(
+        {"typ": "access", "sub": EINSTEIN_ID, "exp": time.time() - 5}, secret, algorithm="HS256"
+    )
     with pytest.raises(grpc.RpcError) as failure:
-        stub_for(store).Stat(sp.StatRequest(ref=path_ref("/home/einstein")), metadata=[("x-access-token", expired)])
+        stub_for(store).Stat(
+            sp.StatRequest(ref=path_ref("/home/einstein")), metadata=[("x-access-token", expired)]
+        )
     assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
@@ -77,8 +94,14 @@ def test_unprotected_rpcs_need_no_token(store):
     assert set(stub.ListAuthProviders(ListAuthProvidersRequest()).types) >= {"basic"}
     user = stub.GetUser(ua.GetUserRequest(user_id=user_pb2.UserId(opaque_id=EINSTEIN_ID))).user
     assert user.username == "einstein" and user.mail == "einstein@example.org"
-    for claim, value in [("username", "marie"), ("mail", "marie@example.org"), ("userid", "f7fbf8c8-139b-4376-b307-cf0a8c2d0d9c")]:
-        assert stub.GetUserByClaim(ua.GetUserByClaimRequest(claim=claim, value=value)).user.username == "marie"
+    for claim, value in [
+        ("username", "marie"),
+        ("mail", "marie@example.org"),
+        ("userid", "f7fbf8c8-139b-4376-b307-cf0a8c2d0d9c"),
+    ]:
+        assert (
+            stub.GetUserByClaim(ua.GetUserByClaimRequest(claim=claim, value=value)).user.username == "marie"
+        )
     missing = stub.GetUserByClaim(ua.GetUserByClaimRequest(claim="username", value="nobody"))
     assert missing.status.code == code_pb2.CODE_NOT_FOUND
 

@@ -55,8 +55,12 @@ def test_files(client):
     by_id = Resource(opaque_id=info.id.opaque_id, storage_id=info.id.storage_id, space_id=info.id.space_id)
     assert read(cs3, token, by_id) == b"second"
     parent = cs3.file.stat(token, folder)
-    relative = Resource(rel_path="/nb.ipynb", parent_id=parent.id.opaque_id, storage_id=parent.id.storage_id,
-                        space_id=parent.id.space_id)
+    relative = Resource(
+        rel_path="/nb.ipynb",
+        parent_id=parent.id.opaque_id,
+        storage_id=parent.id.storage_id,
+        space_id=parent.id.space_id,
+    )
     assert cs3.file.stat(token, relative).id == info.id
 
     cs3.file.make_dir(token, at(folder, "sub"))

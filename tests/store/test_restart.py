@@ -29,7 +29,9 @@ def test_restart_keeps_ids_locks_versions_and_metadata(fresh_store):
     assert info.id == first.id and again.stat(path_ref("/home/einstein")).id == home.id
     assert info.lock.lock_id == "survivor"
     assert dict(info.arbitrary_metadata.metadata) == {"tag": "kept"}
-    assert [v.key for v in again.ok("ListFileVersions", sp.ListFileVersionsRequest(ref=ref)).versions] == [version.key]
+    assert [v.key for v in again.ok("ListFileVersions", sp.ListFileVersionsRequest(ref=ref)).versions] == [
+        version.key
+    ]
     assert again.read(ref) == b"v2"
     assert again.put(ref, b"no lock id", lock_id="survivor").status_code == 409
     # A token issued before the restart stays valid: the signing secret is persisted.

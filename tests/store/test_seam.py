@@ -12,7 +12,6 @@ from cs3.gateway.v1beta1 import gateway_api_pb2 as gw
 from cs3.gateway.v1beta1.gateway_api_pb2_grpc import GatewayAPIStub
 from cs3.rpc.v1beta1 import code_pb2
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as sp
-
 from meshcollab_store import permissions
 from meshcollab_store.access import Principal
 from meshcollab_store.service import EmbeddedStore
@@ -23,13 +22,17 @@ from storeclient import path_ref
 
 @pytest.fixture
 async def embedded(tmp_path):
-    async with EmbeddedStore(tmp_path / "store") as store:
-        async with grpc.aio.insecure_channel(store.grpc_address) as channel:
-            yield store, GatewayAPIStub(channel)
+    async with (
+        EmbeddedStore(tmp_path / "store") as store,
+        grpc.aio.insecure_channel(store.grpc_address) as channel,
+    ):
+        yield store, GatewayAPIStub(channel)
 
 
 async def login(stub, username, password):
-    response = await stub.Authenticate(gw.AuthenticateRequest(type="basic", client_id=username, client_secret=password))
+    response = await stub.Authenticate(
+        gw.AuthenticateRequest(type="basic", client_id=username, client_secret=password)
+    )
     return [("x-access-token", response.token)]
 
 
@@ -39,8 +42,11 @@ async def upload(store, stub, md, path, data: bytes) -> int:
         return initiated.status.code
     protocol = initiated.protocols[0]
     async with httpx.AsyncClient() as http:
-        response = await http.put(protocol.upload_endpoint, content=data,
-                                  headers={"X-Reva-Transfer": protocol.token, "x-access-token": md[0][1]})
+        response = await http.put(
+            protocol.upload_endpoint,
+            content=data,
+            headers={"X-Reva-Transfer": protocol.token, "x-access-token": md[0][1]},
+        )
     assert response.status_code == 200
     return code_pb2.CODE_OK
 
@@ -50,7 +56,9 @@ async def test_a_grant_source_gives_a_user_access_below_a_folder(embedded):
     store, stub = embedded
     einstein = await login(stub, "einstein", "relativity")
     marie = await login(stub, "marie", "radioactivity")
-    await stub.CreateContainer(sp.CreateContainerRequest(ref=path_ref("/home/einstein/shared")), metadata=einstein)
+    await stub.CreateContainer(
+        sp.CreateContainerRequest(ref=path_ref("/home/einstein/shared")), metadata=einstein
+    )
     assert await upload(store, stub, einstein, "/home/einstein/shared/nb.ipynb", b"{}") == code_pb2.CODE_OK
     folder = (await stub.Stat(sp.StatRequest(ref=path_ref("/home/einstein/shared")), metadata=einstein)).info
 
@@ -62,7 +70,9 @@ async def test_a_grant_source_gives_a_user_access_below_a_folder(embedded):
     store.context.access.add_grant_source(viewer_of_shared)
     seen = await stub.Stat(sp.StatRequest(ref=path_ref("/home/einstein/shared/nb.ipynb")), metadata=marie)
     assert seen.status.code == code_pb2.CODE_OK
-    assert seen.info.permission_set.initiate_file_download and not seen.info.permission_set.initiate_file_upload
+    assert (
+        seen.info.permission_set.initiate_file_download and not seen.info.permission_set.initiate_file_upload
+    )
     refused = await upload(store, stub, marie, "/home/einstein/shared/nb.ipynb", b"viewer write")
     assert refused == code_pb2.CODE_PERMISSION_DENIED
     outside = await stub.Stat(sp.StatRequest(ref=path_ref("/home/einstein")), metadata=marie)
@@ -75,14 +85,19 @@ async def test_a_scoped_token_reaches_its_resource_and_nothing_else(embedded):
     einstein = await login(stub, "einstein", "relativity")
     await upload(store, stub, einstein, "/home/einstein/linked.ipynb", b"linked")
     await upload(store, stub, einstein, "/home/einstein/private.txt", b"private")
-    linked = (await stub.Stat(sp.StatRequest(ref=path_ref("/home/einstein/linked.ipynb")), metadata=einstein)).info
+    linked = (
+        await stub.Stat(sp.StatRequest(ref=path_ref("/home/einstein/linked.ipynb")), metadata=einstein)
+    ).info
     owner = store.context.users.by_username("einstein")
     scope = Scope(linked.id.opaque_id, frozenset({"stat", "initiate_file_download"}), ref="link-token")
     guest = [("x-access-token", store.context.issue_token(Principal(owner, scope)))]
 
     info = (await stub.Stat(sp.StatRequest(ref=path_ref("/home/einstein/linked.ipynb")), metadata=guest)).info
     assert info.id == linked.id and not info.permission_set.initiate_file_upload
-    assert await upload(store, stub, guest, "/home/einstein/linked.ipynb", b"x") == code_pb2.CODE_PERMISSION_DENIED
+    assert (
+        await upload(store, stub, guest, "/home/einstein/linked.ipynb", b"x")
+        == code_pb2.CODE_PERMISSION_DENIED
+    )
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await stub.Stat(sp.StatRequest(ref=path_ref("/home/einstein/private.txt")), metadata=guest)
     assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -100,9 +115,13 @@ async def test_authenticate_dispatches_to_a_registered_authenticator(embedded):
 
     store.context.add_authenticator("publicshares", publicshares)
     assert set((await stub.ListAuthProviders(ListAuthProvidersRequest())).types) == {"basic", "publicshares"}
-    good = await stub.Authenticate(gw.AuthenticateRequest(type="publicshares", client_id="token-123", client_secret="password|secret"))
+    good = await stub.Authenticate(
+        gw.AuthenticateRequest(type="publicshares", client_id="token-123", client_secret="password|secret")
+    )
     assert good.status.code == code_pb2.CODE_OK and good.user.username == "marie"
-    bad = await stub.Authenticate(gw.AuthenticateRequest(type="publicshares", client_id="token-123", client_secret="password|no"))
+    bad = await stub.Authenticate(
+        gw.AuthenticateRequest(type="publicshares", client_id="token-123", client_secret="password|no")
+    )
     assert bad.status.code == code_pb2.CODE_UNAUTHENTICATED
     unknown = await stub.Authenticate(gw.AuthenticateRequest(type="oidc", client_id="x", client_secret="y"))
     assert unknown.status.code == code_pb2.CODE_INVALID_ARGUMENT

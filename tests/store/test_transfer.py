@@ -37,8 +37,12 @@ def test_large_body_streams_both_ways(einstein, home):
 def test_range_requests(einstein, home):
     ref = path_ref(f"{home}/r.txt")
     einstein.write(ref, b"0123456789")
-    for header, status, body in [("bytes=2-4", 206, b"234"), ("bytes=7-", 206, b"789"), ("bytes=-3", 206, b"789"),
-                                 ("bytes=5-100", 206, b"56789")]:
+    for header, status, body in [
+        ("bytes=2-4", 206, b"234"),
+        ("bytes=7-", 206, b"789"),
+        ("bytes=-3", 206, b"789"),
+        ("bytes=5-100", 206, b"56789"),
+    ]:
         response = einstein.get(ref, {"Range": header})
         assert (response.status_code, response.content) == (status, body), header
     assert einstein.get(ref, {"Range": "bytes=2-4"}).headers["Content-Range"] == "bytes 2-4/10"
@@ -53,8 +57,14 @@ def test_etag_and_existence_preconditions(einstein, home):
     assert einstein.initiate_upload(ref, if_match=info.etag).status.code == code_pb2.CODE_OK
     assert einstein.initiate_upload(ref, if_match='"stale"').status.code == code_pb2.CODE_FAILED_PRECONDITION
     assert einstein.initiate_upload(ref, if_not_exist=True).status.code == code_pb2.CODE_ALREADY_EXISTS
-    assert einstein.initiate_upload(path_ref(f"{home}/new.txt"), if_not_exist=True).status.code == code_pb2.CODE_OK
-    assert einstein.initiate_upload(path_ref(f"{home}/missing/new.txt")).status.code == code_pb2.CODE_FAILED_PRECONDITION
+    assert (
+        einstein.initiate_upload(path_ref(f"{home}/new.txt"), if_not_exist=True).status.code
+        == code_pb2.CODE_OK
+    )
+    assert (
+        einstein.initiate_upload(path_ref(f"{home}/missing/new.txt")).status.code
+        == code_pb2.CODE_FAILED_PRECONDITION
+    )
 
 
 def test_transfers_need_both_tokens(store, einstein, home):
@@ -63,11 +73,17 @@ def test_transfers_need_both_tokens(store, einstein, home):
     initiated = einstein.initiate_upload(ref)
     protocol = initiated.protocols[0]
     assert httpx.put(protocol.upload_endpoint, content=b"x").status_code == 401
-    assert httpx.put(protocol.upload_endpoint, content=b"x", headers={"x-access-token": "forged"}).status_code == 401
+    assert (
+        httpx.put(protocol.upload_endpoint, content=b"x", headers={"x-access-token": "forged"}).status_code
+        == 401
+    )
     forged = protocol.upload_endpoint.rsplit("/", 1)[0] + "/forged"
     assert httpx.put(forged, content=b"x", headers={"x-access-token": einstein.token}).status_code == 401
     marie = login(store.grpc_address, "marie")
-    assert httpx.put(protocol.upload_endpoint, content=b"x", headers={"x-access-token": marie.token}).status_code == 403
+    assert (
+        httpx.put(protocol.upload_endpoint, content=b"x", headers={"x-access-token": marie.token}).status_code
+        == 403
+    )
     assert einstein.read(ref) == b"content"
 
 
@@ -79,7 +95,8 @@ def test_a_cut_upload_leaves_the_content_intact(einstein, home):
     with socket.create_connection((url.hostname, url.port)) as conn:
         conn.sendall(
             f"PUT {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nx-access-token: {einstein.token}\r\n"
-            f"X-Reva-Transfer: {protocol.token}\r\nContent-Length: 100000\r\n\r\n".encode() + b"partial" * 100
+            f"X-Reva-Transfer: {protocol.token}\r\nContent-Length: 100000\r\n\r\n".encode()
+            + b"partial" * 100
         )
     after = einstein.stat(ref)
     assert einstein.read(ref) == b"precious"

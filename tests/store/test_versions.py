@@ -15,7 +15,9 @@ def versions_of(session, ref) -> list[rp.FileVersion]:
 
 
 def version_ref(info: rp.ResourceInfo, key: str) -> rp.Reference:
-    return rp.Reference(resource_id=rp.ResourceId(storage_id=info.id.storage_id, space_id=info.id.space_id, opaque_id=key))
+    return rp.Reference(
+        resource_id=rp.ResourceId(storage_id=info.id.storage_id, space_id=info.id.space_id, opaque_id=key)
+    )
 
 
 def test_overwrites_keep_versions_that_can_be_downloaded(einstein, home):
@@ -70,7 +72,9 @@ def test_versions_follow_moves_and_stay_private(einstein, marie, home):
     einstein.ok("Move", sp.MoveRequest(source=ref, destination=path_ref(f"{home}/n.txt")))
     [version] = versions_of(einstein, id_ref(info.id))
     assert einstein.read(version_ref(info, version.key)) == b"1"
-    denied = marie.call("InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=version_ref(info, version.key)))
+    denied = marie.call(
+        "InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=version_ref(info, version.key))
+    )
     assert denied.status.code == code_pb2.CODE_NOT_FOUND
     endpoint = einstein.download_endpoint(version_ref(info, version.key))
     assert httpx.get(endpoint, headers={"x-access-token": marie.token}).status_code == 403
@@ -83,7 +87,9 @@ def test_a_version_can_also_be_named_in_the_opaque_map(einstein, home):
     [version] = versions_of(einstein, ref)
 
     def download(key: str):
-        opaque = types_pb2.Opaque(map={"version_key": types_pb2.OpaqueEntry(decoder="plain", value=key.encode())})
+        opaque = types_pb2.Opaque(
+            map={"version_key": types_pb2.OpaqueEntry(decoder="plain", value=key.encode())}
+        )
         return einstein.call("InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=ref, opaque=opaque))
 
     endpoint = download(version.key).protocols[0].download_endpoint
