@@ -46,11 +46,11 @@ from .sharing import (
     encode_permissions,
     expiration_of,
     expired,
+    grantable,
     match_filters,
     owner_of,
     refuse_scoped,
     require_within,
-    resource_reference,
     same_resource,
     timestamp,
     user_id_of,
@@ -239,14 +239,11 @@ class LinksApi(ApiBase):
     @rpc(link_api.CreatePublicShareResponse)
     async def CreatePublicShare(self, request: link_api.CreatePublicShareRequest, principal: Principal):
         refuse_scoped(principal, "create public links")
-        node, held = await self.store.authorized(
-            principal, resource_reference(request.resource_info), "add_grant"
-        )
         grant = request.grant
         granted = grant.permissions.permissions
         if not permissions.names_of(granted):
             raise invalid_argument("a public link needs permissions (e.g. stat and initiate_file_download)")
-        require_within(granted, held, "give by link")
+        node = await grantable(self.store, principal, request.resource_info, granted, "give by link")
         # A past expiration is accepted, as by Reva's link managers: the link is then absent.
         expiration = expiration_of(grant.expiration if grant.HasField("expiration") else None)
         token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))

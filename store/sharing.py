@@ -128,6 +128,16 @@ def owner_of(node: Node, creator: UserRecord) -> UserRecord:
     return node.space.owner or creator
 
 
+async def grantable(
+    store, principal: Principal, info: rp.ResourceInfo, granted: rp.ResourcePermissions, what: str
+) -> Node:
+    """The resource a create request names, if the caller may `what` it with `granted`: they need
+    `add_grant` on it (as Reva's gateway), and grant no more than they hold."""
+    node, held = await store.authorized(principal, resource_reference(info), "add_grant")
+    require_within(granted, held, what)
+    return node
+
+
 def require_within(granted: rp.ResourcePermissions, held: rp.ResourcePermissions, what: str) -> None:
     extra = permissions.names_of(granted) - permissions.names_of(held)
     if extra:
@@ -251,17 +261,14 @@ class SharesApi(ApiBase):
     @rpc(collab.CreateShareResponse)
     async def CreateShare(self, request: collab.CreateShareRequest, principal: Principal):
         refuse_scoped(principal, "create shares")
-        node, held = await self.store.authorized(
-            principal, resource_reference(request.resource_info), "add_grant"
-        )
         grant = request.grant
-        grantee = self._share_grantee(grant.grantee)
         granted = grant.permissions.permissions
         if not permissions.names_of(granted):
             raise unimplemented(
                 "a share without permissions (a denial) is not supported by the embedded store"
             )
-        require_within(granted, held, "share")
+        node = await grantable(self.store, principal, request.resource_info, granted, "share")
+        grantee = self._share_grantee(grant.grantee)
         owner = owner_of(node, principal.user)
         if grantee in (principal.user, owner):
             raise invalid_argument(
