@@ -5,6 +5,7 @@ the HTTP data server on one asyncio loop, `EmbeddedStore` to run it in-process a
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import sys
@@ -32,6 +33,7 @@ from .users_api import UsersApi
 from .versions_api import VersionsApi
 
 MAX_MESSAGE = 64 * 1024 * 1024
+TOKEN_LIFETIME_ENV = "MESHCOLLAB_STORE_TOKEN_LIFETIME"
 MAX_UPLOAD = 1 << 40  # bodies stream to disk; this only bounds a runaway client
 
 
@@ -136,9 +138,11 @@ def run_forever(
     users_file: Path | str | None = None,
     host: str = "127.0.0.1",
 ) -> int:
-    """Serve until SIGTERM or SIGINT; prints one ready line once serving. Returns the exit code."""
+    """Serve until SIGTERM or SIGINT; prints one ready line once serving. Returns the exit code.
+    The access-token lifetime (seconds) may be set with MESHCOLLAB_STORE_TOKEN_LIFETIME."""
     try:
-        return asyncio.run(_serve(EmbeddedStore(root, grpc_port, data_port, users_file, host)))
+        lifetime = float(os.environ.get(TOKEN_LIFETIME_ENV, DEFAULT_ACCESS_LIFETIME))
+        return asyncio.run(_serve(EmbeddedStore(root, grpc_port, data_port, users_file, host, lifetime)))
     except (OSError, ValueError) as exc:
         print(f"meshcollab-store: cannot start: {exc}", file=sys.stderr, flush=True)
         return 1

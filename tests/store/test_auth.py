@@ -122,3 +122,13 @@ def test_unimplemented_rpc_answers_in_the_status(einstein):
     with pytest.raises(grpc.RpcError) as failure:  # still behind authentication
         einstein.stub.ListRecycle(sp.ListRecycleRequest(ref=path_ref("/home/einstein")))
     assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_token_lifetime_is_configurable(fresh_store, monkeypatch):
+    fresh_store.stop()
+    monkeypatch.setenv("MESHCOLLAB_STORE_TOKEN_LIFETIME", "120")
+    fresh_store.start()
+    claims = jwt.decode(
+        login(fresh_store.grpc_address, "einstein").token, options={"verify_signature": False}
+    )
+    assert 100 < claims["exp"] - claims["iat"] <= 121
