@@ -4,11 +4,15 @@ sessions of Reva's demo users, each test working in a folder of its own."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
+from meshcollab.embedded_store import StoreProcess
+
+SHORT_TOKEN_LIFETIME = 3.0
 
 
 def _config_for(store) -> CS3Config:
@@ -45,3 +49,13 @@ async def workdir(einstein: CS3Session) -> str:
     path = f"{await einstein.home()}/cs3-test-{uuid.uuid4().hex[:10]}"
     await einstein.files.mkdir(path)
     return path
+
+
+@pytest.fixture
+def short_token_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StoreProcess]:
+    """A store of this test alone whose access tokens expire SHORT_TOKEN_LIFETIME seconds after issue."""
+    monkeypatch.setenv("MESHCOLLAB_STORE_TOKEN_LIFETIME", str(SHORT_TOKEN_LIFETIME))
+    process = StoreProcess(root=tmp_path / "short-token-store")
+    process.start()
+    yield process
+    process.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import anyio
 import jwt
 import pytest
 
@@ -68,3 +69,25 @@ async def test_an_expired_token_is_refused_with_a_clear_error(gateway: CS3Gatewa
     expired = jwt.encode({"sub": "einstein", "exp": int(time.time()) - 60}, "x" * 32, algorithm="HS256")
     with pytest.raises(TokenExpired, match="log in again"):
         await gateway.login_token(expired)
+
+
+async def test_a_short_lived_token_is_renewed_once_it_runs_out(short_token_store, config_for) -> None:
+    config = config_for(short_token_store)
+    config.token_renewal_margin = 0.5
+    async with CS3Gateway(config) as gateway:
+        session = await gateway.login_basic("einstein", "relativity")
+        assert await session.home() == "/home/einstein"
+        stale, renewals = session.token, session.token_renewals
+        await anyio.sleep(session.token_expires_at - time.time() + 0.2)  # past the token's `exp`
+        assert await session.home() == "/home/einstein"
+        assert session.token_renewals == renewals + 1 and session.token != stale
+        assert session.token_expires_at > time.time()
+
+
+async def test_an_issued_token_that_ran_out_says_to_log_in_again(short_token_store, config_for) -> None:
+    async with CS3Gateway(config_for(short_token_store)) as gateway:
+        issued = (await gateway.login_basic("einstein", "relativity")).token
+        session = await gateway.login_token(issued)
+        await anyio.sleep(session.token_expires_at - time.time() + 0.2)
+        with pytest.raises(TokenExpired, match="log in again"):
+            await session.home()
