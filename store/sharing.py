@@ -289,7 +289,7 @@ class SharesApi(ApiBase):
             now,
             now,
             expiration,
-            request.resource_info.arbitrary_metadata.metadata.get("description", ""),
+            "",  # a description comes with UpdateShare (mask `description`): CreateShare has none
         )
 
         def insert(conn: sqlite3.Connection) -> None:
