@@ -27,12 +27,9 @@ class CloseCode(IntEnum):
 class Transport(Protocol):
     """What a connection needs from a websocket (tornado's handler, or any other)."""
 
-    def send(self, message: bytes) -> None:
-        """Start sending a binary message; raise if the transport is closed."""
-
-    async def flushed(self) -> None:
-        """Wait until what was sent so far has left; raise if the transport closed meanwhile.
-        Cancelling this wait must not disturb the transport."""
+    async def send_all(self, messages: list[bytes]) -> None:
+        """Send binary messages, in order, and return once they have left; raise if the transport
+        is closed. Cancelling the wait must not disturb the transport."""
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -93,7 +90,8 @@ class Connection:
         self._on_close(self)
 
     async def run_sender(self) -> None:
-        """Drain the queue into the transport until the connection closes (one task per connection)."""
+        """Drain the queue into the transport until the connection closes (one task per connection).
+        Whatever queued up meanwhile goes out in one write: a busy room sends in batches."""
         while not self.closed:
             if not self._queue:
                 await self._queued.wait()
@@ -101,9 +99,7 @@ class Connection:
                 continue
             messages, self._queue = self._queue, []
             try:
-                for message in messages:
-                    self.transport.send(message)
-                await self.transport.flushed()
+                await self.transport.send_all(messages)
             except Exception:
                 self.close(CloseCode.GOING_AWAY, "connection lost")
                 return

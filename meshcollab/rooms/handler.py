@@ -10,11 +10,12 @@ server's `allow_origin` settings; this class never accepts every origin.
 from __future__ import annotations
 
 import json
+import struct
 from enum import Enum
 
 import anyio
 from tornado import web
-from tornado.websocket import WebSocketHandler
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .connection import CloseCode, Connection
 from .registry import RoomRegistry
@@ -26,9 +27,14 @@ class RoomAccess(Enum):
     READ_ONLY = "read-only"
 
 
-def _consume_error(write) -> None:
-    if not write.cancelled():
-        write.exception()
+def _frame_header(message: bytes) -> bytes:
+    # RFC 6455 5.2, server to client: FIN and the binary opcode, no mask, then the payload length.
+    length = len(message)
+    if length < 126:
+        return bytes((0x82, length))
+    if length <= 0xFFFF:
+        return struct.pack("!BBH", 0x82, 126, length)
+    return struct.pack("!BBQ", 0x82, 127, length)
 
 
 class RoomWebSocketHandler(WebSocketHandler):
@@ -38,7 +44,6 @@ class RoomWebSocketHandler(WebSocketHandler):
         self.connection: Connection | None = None
         self._access = RoomAccess.READ_WRITE
         self._gone = False
-        self._last_write = None  # tornado's future for the latest message sent
 
     @property
     def max_message_size(self) -> int:
@@ -82,17 +87,22 @@ class RoomWebSocketHandler(WebSocketHandler):
         if self.connection is not None:
             self.connection.lost()
 
+    def get_compression_options(self) -> None:
+        # No permessage-deflate: each client would compress the same bytes again, and send_all
+        # writes plain frames.
+        return None
+
     # the Transport of the connection
 
-    def send(self, message: bytes) -> None:
-        self._last_write = self.write_message(message, binary=True)
-        self._last_write.add_done_callback(_consume_error)  # a lost connection is handled in flushed()
-
-    async def flushed(self) -> None:
-        write = self._last_write
+    async def send_all(self, messages: list[bytes]) -> None:
+        # One write for the whole batch: tornado's write_message costs a task and a send() per message.
+        connection = self.ws_connection
+        if connection is None or connection.is_closing():
+            raise WebSocketClosedError()
+        write = connection.stream.write(b"".join(part for message in messages for part in (_frame_header(message), message)))
         if not write.done():
             # Wait on our own event: cancelling the wait must not cancel tornado's write.
             done = anyio.Event()
             write.add_done_callback(lambda _: done.set())
             await done.wait()
-        write.result()  # raises if the connection closed
+        write.result()  # raises if the connection closed meanwhile
