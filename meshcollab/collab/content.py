@@ -1,0 +1,89 @@
+"""A room's document ↔ the bytes of its file: notebooks as nbformat 4 JSON, text files as UTF-8.
+
+Loading refuses what is not a valid notebook (a room must not be served empty in its place: the
+next snapshot would overwrite the file with nothing). Snapshots are validated before they leave:
+an invalid state is reported, never written.
+"""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import nbformat
+from jupyter_ydoc import YNotebook, YUnicode
+from pycrdt import Doc
+
+from .roomfile import RoomFile
+
+
+class InvalidContent(ValueError):
+    """The file, or the room's state, is not a valid document of its kind; the message says why."""
+
+
+def parse_notebook(data: bytes, described: str = "the file") -> dict:
+    """The notebook in `data` as nbformat 4.5 (older notebooks upgraded, cell ids added); an empty
+    file is a new empty notebook. InvalidContent for anything that is not a valid notebook."""
+    if not data.strip():
+        return nbformat.v4.new_notebook()
+    try:
+        text = data.decode("utf-8")
+        notebook = nbformat.reads(text, as_version=4, capture_validation_error={})
+    except nbformat.ValidationError as error:
+        raise InvalidContent(f"{described} is not a valid notebook: {error.message}") from None
+    except (UnicodeDecodeError, ValueError) as error:  # NotJSONError is a ValueError
+        raise InvalidContent(f"{described} is not a notebook (not JSON): {error}") from None
+    except Exception as error:  # nbformat raises what it meets (e.g. KeyError) on a broken structure
+        raise InvalidContent(f"{described} is not a valid notebook: {error!r}") from None
+    if notebook.get("nbformat") != 4:
+        raise InvalidContent(f"{described} is nbformat {notebook.get('nbformat')}, which cannot be read as 4")
+    if notebook.get("nbformat_minor", 0) < 5:
+        notebook = _with_cell_ids(notebook)
+    _validate(notebook, described)
+    return notebook
+
+
+def load(doc: Doc, file: RoomFile, data: bytes, described: str = "the file") -> None:
+    """Fill an empty room document from the file's bytes."""
+    if file.is_notebook:
+        YNotebook(doc).set(parse_notebook(data, described))
+    else:
+        try:
+            YUnicode(doc).set(data.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise InvalidContent(f"{described} is not UTF-8 text: {error}") from None
+
+
+async def snapshot(doc: Doc, file: RoomFile) -> bytes:
+    """The room's document as the bytes of its file; InvalidContent if it is not a valid notebook.
+
+    The document is read at once (one consistent state); validating and serialising, which take
+    long on large notebooks, run in a worker thread on that copy."""
+    if not file.is_notebook:
+        return YUnicode(doc).get().encode("utf-8")
+    notebook = YNotebook(doc).get()  # also gives duplicated cell ids new ones, in the document
+    return await anyio.to_thread.run_sync(_serialise_notebook, notebook)
+
+
+def _serialise_notebook(notebook: dict) -> bytes:
+    node = nbformat.from_dict(notebook)
+    _validate(node, "the room's notebook")
+    text = nbformat.writes(node, version=4)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def _validate(notebook: dict, described: str) -> None:
+    try:
+        nbformat.validate(notebook, version=4)
+    except nbformat.ValidationError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "the top level"
+        raise InvalidContent(f"{described} is not a valid notebook: {error.message} (at {where})") from None
+
+
+def _with_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Upgrade 4.x to 4.5: every cell gets an id, so that cells can be matched (e.g. by a merge)."""
+    upgraded = json.loads(json.dumps(notebook))
+    upgraded["nbformat_minor"] = 5
+    for cell in upgraded["cells"]:
+        cell.setdefault("id", nbformat.v4.new_code_cell().id)
+    return nbformat.from_dict(upgraded)

@@ -1,0 +1,238 @@
+"""The room hooks that tie a room to its file in CS3, and the service that runs them.
+
+    files = RoomFiles(store, session=lambda: cs3_session, settings=CollabSettings(save_delay=1))
+    async with files, RoomRegistry(store, files.hooks) as registry:
+        ...
+
+- on_load: the document store has nothing for the room: read the file (by resource id), fill the
+  document (an invalid notebook fails the load with the reason: a room is never served empty in its
+  place), and record its etag and content as the last snapshot.
+- on_first_client: the room becomes active: a `LockLease` takes the lock (or reports who holds it)
+  and a `SnapshotWriter` starts; both run in a task of `RoomFiles` until the room closes.
+- on_change: pokes the writer. on_save_request: saves now and answers the real outcome.
+- on_close: the final snapshot, then the lock is released.
+
+The CS3 session the hooks act with comes from `session()` at each use: today the server's one CS3
+user; later the session of a user of the room who may write.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import anyio
+from anyio.abc import TaskGroup, TaskStatus
+
+from meshcollab.cs3 import CS3Session, Resource
+from meshcollab.rooms import DocumentStore, Room, RoomHooks, SaveStatus
+
+from . import content, status
+from .lease import LeaseState, LockLease
+from .record import RoomRecord
+from .roomfile import RoomFile
+from .settings import CollabSettings
+from .snapshots import SaveOutcome, SnapshotWriter
+
+READ_ATTEMPTS = 3  # reads of a file that keeps changing under the reader
+
+
+class RoomFiles:
+    """Keeps the files of active rooms: one `Activation` (lease + snapshot writer) per active room.
+
+    Use as `async with files:` or `await tg.start(files.start)` / `await files.stop()`; start it
+    before the room registry and stop it after (stopping closes what is still active: final
+    snapshots, then unlocks). `hooks` is the registry's hooks factory.
+    """
+
+    def __init__(
+        self,
+        store: DocumentStore,
+        session: Callable[[], CS3Session],
+        settings: CollabSettings | None = None,
+        *,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.store = store
+        self.session = session
+        self.settings = settings or CollabSettings()
+        self.log = log or logging.getLogger("meshcollab.collab")
+        self._task_group: TaskGroup | None = None
+        self._active: set[Activation] = set()
+
+    def hooks(self, room_id: str) -> CS3RoomHooks:
+        return CS3RoomHooks(room_id, self)
+
+    async def __aenter__(self) -> RoomFiles:
+        self._own_task_group = anyio.create_task_group()
+        await (await self._own_task_group.__aenter__()).start(self.start)
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.stop()
+        await self._own_task_group.__aexit__(None, None, None)
+
+    async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        async with anyio.create_task_group() as self._task_group:
+            task_status.started()
+            await anyio.sleep_forever()
+
+    async def stop(self) -> None:
+        if self._task_group is None:
+            return
+        for activation in list(self._active):
+            await activation.close()
+        self._task_group.cancel_scope.cancel()
+        self._task_group = None
+
+    async def activate(self, room: Room, hooks: CS3RoomHooks) -> Activation:
+        if self._task_group is None:
+            raise RuntimeError("RoomFiles is not running")
+        activation = Activation(room, hooks.file, self)
+        self._active.add(activation)
+        await self._task_group.start(activation.run)
+        return activation
+
+    def deactivated(self, activation: Activation) -> None:
+        self._active.discard(activation)
+
+
+class Activation:
+    """A room's time as active: its lease and its snapshot writer, from the first client to closing."""
+
+    def __init__(self, room: Room, file: RoomFile, files: RoomFiles) -> None:
+        self.room = room
+        self.file = file
+        self._files = files
+        self.record = RoomRecord(files.store, room.id)
+        self.lease: LockLease | None = None
+        self.writer: SnapshotWriter | None = None
+        self.failure: Exception | None = None
+        self._closing = anyio.Event()
+        self.done = anyio.Event()
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        files, log = self._files, self._files.log
+        started = False
+        try:
+            previous = await self.record.lock_id()
+            lease = LockLease(
+                self.file.resource_id,
+                files.session,
+                files.settings,
+                log=log,
+                on_change=self._lease_changed,
+                on_notice=self.room.notify,
+                previous_lock_id=previous,
+            )
+            await self.record.set_lock_id(lease.lock_id)  # before locking: a crash leaves a lock we can take over
+            self.lease = lease
+            async with lease:
+                writer = SnapshotWriter(
+                    self.room.doc,
+                    self.file,
+                    lease,
+                    files.session,
+                    files.settings,
+                    self.record,
+                    log=log,
+                    report=self.room.set_status,
+                    notify=self.room.notify,
+                )
+                async with writer:
+                    self.writer = writer
+                    self._lease_changed(lease)
+                    task_status.started()
+                    started = True
+                    await self._closing.wait()
+                    outcome = await writer.final()
+                    if outcome not in (SaveOutcome.SAVED, SaveOutcome.UNCHANGED, SaveOutcome.CONFLICT_COPY):
+                        log.warning(
+                            "Room %s closed with its last changes not in CS3 (%s, lock %s); they are kept in "
+                            "the document store and saved when the room is next active",
+                            self.room.id,
+                            outcome.value,
+                            lease.state.value,
+                        )
+        except Exception as error:  # a room's trouble must not stop the other rooms' files
+            self.failure = error
+            log.exception("Room %s: keeping its file in CS3 failed", self.room.id)
+            self.room.set_status(status.unreachable(str(error)))
+        finally:
+            self.done.set()
+            files.deactivated(self)
+            if not started:
+                task_status.started()  # `activate` returns; `failure` says why it is not running
+
+    async def close(self) -> None:
+        """Final snapshot, then unlock; returns when both are done."""
+        self._closing.set()
+        await self.done.wait()
+
+    def _lease_changed(self, lease: LockLease) -> None:
+        notice = {
+            LeaseState.BLOCKED: lambda: status.locked(lease.holder),
+            LeaseState.LOST: lambda: status.lock_lost(lease.holder),
+            LeaseState.READ_ONLY: lambda: status.read_only(lease.error),
+            LeaseState.NOT_FOUND: lambda: status.not_found(lease.error),
+            LeaseState.UNREACHABLE: lambda: status.unreachable(lease.error),
+            LeaseState.HELD: lambda: self.writer.status_notice() if self.writer else None,
+        }.get(lease.state, lambda: None)()
+        if notice is not None:
+            self.room.set_status(notice)
+
+
+class CS3RoomHooks(RoomHooks):
+    """The hooks of one room whose id names a CS3 file (`json:notebook:<fileId>`, `text:file:<fileId>`)."""
+
+    def __init__(self, room_id: str, files: RoomFiles) -> None:
+        self.file = RoomFile.parse(room_id)
+        self._files = files
+        self.activation: Activation | None = None
+        self._unsaved = False  # changes made while no activation ran
+
+    async def on_load(self, room: Room) -> None:
+        resource, data = await read_file(self._files.session(), self.file)
+        content.load(room.doc, self.file, data, described=resource.path or str(self.file.resource_id))
+        # The last snapshot is the file in the form the room writes it: a room whose content
+        # never changes never rewrites the file.
+        await RoomRecord(self._files.store, room.id).snapshot_written(
+            resource.etag, await content.snapshot(room.doc, self.file)
+        )
+
+    async def on_first_client(self, room: Room) -> None:
+        if self.activation is None or self.activation.done.is_set():
+            self.activation = await self._files.activate(room, self)
+            if self._unsaved and self.activation.writer is not None:
+                self.activation.writer.poke()
+
+    def on_change(self, room: Room) -> None:
+        writer = self.activation.writer if self.activation is not None else None
+        if writer is not None:
+            writer.poke()
+        else:
+            self._unsaved = True
+
+    async def on_save_request(self, room: Room) -> SaveStatus:
+        writer = self.activation.writer if self.activation is not None else None
+        if writer is None:
+            return "failed"
+        return (await writer.save()).save_status
+
+    async def on_close(self, room: Room) -> None:
+        if self.activation is None and self._unsaved:
+            # Changed with no client (e.g. by the server): take the lock just to write them.
+            self.activation = await self._files.activate(room, self)
+        if self.activation is not None:
+            await self.activation.close()
+
+
+async def read_file(session: CS3Session, file: RoomFile) -> tuple[Resource, bytes]:
+    """The file's state and its content, read as one version (read again if it changed meanwhile)."""
+    for _ in range(READ_ATTEMPTS):
+        before = await session.files.stat(file.resource_id)
+        data = await session.files.read_bytes(file.resource_id)
+        after = await session.files.stat(file.resource_id)
+        if before.etag == after.etag:
+            return after, data
+    raise RuntimeError(f"{after.path} keeps changing; could not read one version of it")

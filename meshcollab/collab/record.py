@@ -1,0 +1,55 @@
+"""What the document store keeps about a room's file (per-room metadata), so that a room that unloads
+or a server that restarts knows what it last wrote:
+
+- `cs3.etag`: the etag of the file as the room last wrote or read it; a snapshot is written only
+  if the file still has it (otherwise it was changed outside the room).
+- `cs3.snapshot`: the bytes of that version of the file, as the room wrote (or loaded) it: the base
+  of a three-way merge when the file changed outside the room.
+- `cs3.lock_id`: the lock id of the room's latest activation, so that the next one can take over a
+  lock left by a server that stopped without releasing it.
+- `cs3.conflict`: JSON `{"copy": path, "copy_id": encoded resource id, "file_etag": etag, "at": iso}`
+  of the last conflict copy written.
+"""
+
+from __future__ import annotations
+
+import json
+
+from meshcollab.rooms import DocumentStore
+
+ETAG = "cs3.etag"
+SNAPSHOT = "cs3.snapshot"
+LOCK_ID = "cs3.lock_id"
+CONFLICT = "cs3.conflict"
+
+
+class RoomRecord:
+    def __init__(self, store: DocumentStore, room_id: str) -> None:
+        self._store = store
+        self._room_id = room_id
+
+    async def last_snapshot(self) -> tuple[str | None, bytes | None]:
+        """(etag, content) of the file as the room last wrote or read it."""
+        etag = await self._store.get_metadata(self._room_id, ETAG)
+        content = await self._store.get_metadata(self._room_id, SNAPSHOT)
+        return (etag.decode() if etag is not None else None), content
+
+    async def snapshot_written(self, etag: str, content: bytes) -> None:
+        # The content first: a crash in between leaves an old etag, which can only cause a conflict
+        # copy, never an overwrite.
+        await self._store.set_metadata(self._room_id, SNAPSHOT, content)
+        await self._store.set_metadata(self._room_id, ETAG, etag.encode())
+
+    async def lock_id(self) -> str | None:
+        value = await self._store.get_metadata(self._room_id, LOCK_ID)
+        return value.decode() if value is not None else None
+
+    async def set_lock_id(self, lock_id: str) -> None:
+        await self._store.set_metadata(self._room_id, LOCK_ID, lock_id.encode())
+
+    async def conflict(self) -> dict | None:
+        value = await self._store.get_metadata(self._room_id, CONFLICT)
+        return json.loads(value) if value is not None else None
+
+    async def set_conflict(self, conflict: dict) -> None:
+        await self._store.set_metadata(self._room_id, CONFLICT, json.dumps(conflict).encode())

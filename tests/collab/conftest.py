@@ -1,0 +1,37 @@
+"""Fixtures of the room ↔ CS3 tests: the adapter on the embedded store (real gRPC), as the user the
+server acts as and as an independent client."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
+
+
+@pytest.fixture
+async def gateway(store) -> AsyncIterator[CS3Gateway]:
+    config = CS3Config(gateway=store.grpc_address, deadline=15, retries=2, retry_backoff=0.05)
+    async with CS3Gateway(config) as gw:
+        yield gw
+
+
+@pytest.fixture
+async def einstein(gateway: CS3Gateway) -> CS3Session:
+    """The CS3 user the server acts as."""
+    return await gateway.login_basic("einstein", "relativity")
+
+
+@pytest.fixture
+async def outsider(gateway: CS3Gateway) -> CS3Session:
+    """Another client of the same user (another application, or the user in CERNBox)."""
+    return await gateway.login_basic("einstein", "relativity")
+
+
+@pytest.fixture
+async def workdir(einstein: CS3Session) -> str:
+    path = f"{await einstein.home()}/collab-{uuid.uuid4().hex[:10]}"
+    await einstein.files.mkdir(path)
+    return path
