@@ -25,9 +25,20 @@ class AttributeTable:
         await self.db.executescript(SCHEMA)
 
     async def get(self, opaque_id: str, keys: list[str] | None = None) -> dict[str, str]:
-        rows = await self.db.fetchall("SELECT key, value FROM attributes WHERE opaque_id = ?", (opaque_id,))
+        return (await self.get_many([opaque_id], keys))[opaque_id]
+
+    async def get_many(self, ids: list[str], keys: list[str] | None = None) -> dict[str, dict[str, str]]:
+        """The metadata of several resources in one query (all keys unless `keys` names some)."""
+        rows = await self.db.fetchall(
+            f"SELECT opaque_id, key, value FROM attributes WHERE opaque_id IN ({','.join('?' * len(ids))})",
+            tuple(ids),
+        )
         wanted = None if not keys or "*" in keys else set(keys)
-        return {r["key"]: r["value"] for r in rows if wanted is None or r["key"] in wanted}
+        found: dict[str, dict[str, str]] = {i: {} for i in ids}
+        for r in rows:
+            if wanted is None or r["key"] in wanted:
+                found[r["opaque_id"]][r["key"]] = r["value"]
+        return found
 
     async def set(self, opaque_id: str, values: dict[str, str]) -> None:
         await self.db.run(

@@ -15,7 +15,7 @@ from .access import Access, Principal
 from .attributes import AttributeTable
 from .content import ContentWriter
 from .db import MetadataDB
-from .locks import LockTable
+from .locks import LockRecord, LockTable
 from .namespace import Namespace, Node, Space, parent_of
 from .status import already_exists, failed_precondition, invalid_argument, unauthenticated
 from .tokens import InvalidToken, Scope, TokenIssuer
@@ -159,9 +159,36 @@ class StoreContext:
         if perms is None:
             perms = await self.access.permissions(principal, node)
         lock = await self.locks.get(node.opaque_id)
-        parent = await self.namespace.parent_id(node)
+        attributes = await self.attributes.get(node.opaque_id, metadata_keys)
+        return self._info(node, perms, lock, attributes, await self.namespace.parent_id(node))
+
+    async def resource_infos(
+        self, principal: Principal, folder: Node, children: list[Node], metadata_keys: list[str] | None = None
+    ) -> list[rp.ResourceInfo]:
+        """The ResourceInfos of a folder's children that the caller may stat (a listing), with one
+        lookup of locks and metadata for all of them."""
+        ids = [child.opaque_id for child in children]
+        locks = await self.locks.get_many(ids)
+        attributes = await self.attributes.get_many(ids, metadata_keys)
+        parent = self.namespace.resource_id(folder)
+        infos = []
+        for child in children:
+            perms = await self.access.permissions(principal, child)
+            if perms.stat:
+                infos.append(
+                    self._info(child, perms, locks.get(child.opaque_id), attributes[child.opaque_id], parent)
+                )
+        return infos
+
+    def _info(
+        self,
+        node: Node,
+        perms: rp.ResourcePermissions,
+        lock: LockRecord | None,
+        attributes: dict[str, str],
+        parent: rp.ResourceId | None,
+    ) -> rp.ResourceInfo:
         space = node.space
-        owner = space.owner.user_id() if space.owner else None
         return rp.ResourceInfo(
             type=rp.RESOURCE_TYPE_CONTAINER if node.is_dir else rp.RESOURCE_TYPE_FILE,
             id=self.namespace.resource_id(node),
@@ -174,11 +201,9 @@ class StoreContext:
             ),
             size=node.size,
             mime_type=mime_type(node),
-            owner=owner,
+            owner=space.owner.user_id() if space.owner else None,
             permission_set=perms,
-            arbitrary_metadata=rp.ArbitraryMetadata(
-                metadata=await self.attributes.get(node.opaque_id, metadata_keys)
-            ),
+            arbitrary_metadata=rp.ArbitraryMetadata(metadata=attributes),
             lock=lock.to_proto() if lock else None,
             space=self.storage_space(space),
         )

@@ -11,6 +11,7 @@ import sqlite3
 
 import anyio.to_thread
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as sp
+from cs3.storage.provider.v1beta1 import resources_pb2 as rp
 
 from . import attributes, locks, namespace
 from .access import OutOfScope, Principal
@@ -36,28 +37,27 @@ class FilesApi(ApiBase):
 
     @rpc(sp.ListContainerResponse)
     async def ListContainer(self, request: sp.ListContainerRequest, principal: Principal):
-        infos = [info async for info in self._list(request, principal)]
+        infos = await self._list(request, principal)
         return sp.ListContainerResponse(status=ok(), infos=infos)
 
     async def ListContainerStream(self, request: sp.ListContainerStreamRequest, context):
         principal = await principal_of(self.store, context)
         try:
-            async for info in self._list(request, principal):
+            for info in await self._list(request, principal):
                 yield sp.ListContainerStreamResponse(status=ok(), info=info)
         except OutOfScope as exc:
             await abort_out_of_scope(context, exc)
         except StoreError as exc:
             yield sp.ListContainerStreamResponse(status=exc.status())
 
-    async def _list(self, request, principal: Principal):
+    async def _list(self, request, principal: Principal) -> list[rp.ResourceInfo]:
         folder, _ = await self.store.authorized(principal, request.ref, "list_container")
         if not folder.is_dir:
             raise failed_precondition(f"{folder.path} is a file, not a folder")
-        keys = list(request.arbitrary_metadata_keys)
-        for child in await self.store.namespace.children(folder):
-            perms = await self.store.access.permissions(principal, child)
-            if perms.stat:
-                yield await self.store.resource_info(principal, child, keys, perms)
+        children = await self.store.namespace.children(folder)
+        return await self.store.resource_infos(
+            principal, folder, children, list(request.arbitrary_metadata_keys)
+        )
 
     @rpc(sp.CreateContainerResponse)
     async def CreateContainer(self, request: sp.CreateContainerRequest, principal: Principal):

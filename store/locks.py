@@ -101,6 +101,10 @@ class LockTable:
     async def get(self, opaque_id: str) -> LockRecord | None:
         return await self.db.run(live_lock, opaque_id)
 
+    async def get_many(self, ids: list[str]) -> dict[str, LockRecord]:
+        """The live locks among several resources (one trip to the DB thread)."""
+        return await self.db.run(lambda conn: {i: lock for i in ids if (lock := live_lock(conn, i))})
+
     async def set(self, opaque_id: str, path: str, lock: LockRecord) -> None:
         def set_if_free(conn: sqlite3.Connection) -> None:
             current = live_lock(conn, opaque_id)

@@ -35,6 +35,7 @@ from .versions_api import VersionsApi
 MAX_MESSAGE = 64 * 1024 * 1024
 TOKEN_LIFETIME_ENV = "MESHCOLLAB_STORE_TOKEN_LIFETIME"
 MAX_UPLOAD = 1 << 40  # bodies stream to disk; this only bounds a runaway client
+BODY_CHUNK = 1 << 20  # bytes handed to the upload handler at a time (tornado's default is 64 KiB)
 
 
 @answer_unimplemented
@@ -102,7 +103,7 @@ class EmbeddedStore:
             await self._grpc_server.start()
             self.grpc_address = f"{_advertised(self.host)}:{port}"
             self._http_server = tornado.httpserver.HTTPServer(
-                make_app(self.context), max_body_size=MAX_UPLOAD
+                make_app(self.context), max_body_size=MAX_UPLOAD, chunk_size=BODY_CHUNK
             )
             self._http_server.add_sockets(sockets)
         except BaseException:
