@@ -14,7 +14,7 @@
 """
 
 from meshcollab.contents.checkpoints import CheckpointId, CS3Checkpoints
-from meshcollab.contents.errors import http_error
+from meshcollab.contents.errors import explained_http_error, http_error, http_error_for
 from meshcollab.contents.files_handler import CS3FilesHandler
 from meshcollab.contents.manager import CS3ContentsManager
 from meshcollab.contents.notebooks import NotebookRead, UnreadableNotebook, read_notebook, write_notebook
@@ -28,7 +28,9 @@ __all__ = [
     "NotebookRead",
     "UnreadableNotebook",
     "UserRoot",
+    "explained_http_error",
     "http_error",
+    "http_error_for",
     "normalize",
     "read_notebook",
     "write_notebook",

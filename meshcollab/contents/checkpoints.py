@@ -29,7 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from jupyter_server.services.contents.checkpoints import AsyncCheckpoints
@@ -42,7 +42,7 @@ from meshcollab.cs3 import CS3Error, FileVersion, Resource
 if TYPE_CHECKING:
     from meshcollab.contents.manager import CS3ContentsManager
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _same_etag(a: str, b: str) -> bool:
@@ -161,7 +161,9 @@ class CS3Checkpoints(AsyncCheckpoints):
         try:
             versions = await session.versions.list(resource)
         except CS3Error as error:
-            raise await explained_http_error(error, path=path, action="list", session=session, target=None) from error
+            raise await explained_http_error(
+                error, path=path, action="list", session=session, target=None
+            ) from error
         # Gateways list versions newest first; sorting by time (stable) keeps that order within a second.
         ordered = list(reversed(versions))
         ordered.sort(key=lambda v: v.mtime or EPOCH)

@@ -10,7 +10,7 @@ a locked file) is turned into the lock message when a lock held by someone else 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tornado.web import HTTPError
 
@@ -32,15 +32,17 @@ from meshcollab.cs3 import (
 )
 
 
-def _quoted(path: str) -> str:
+def _quoted(path: str | None) -> str:
+    if path is None:
+        return "the file"
     return repr(path) if path else "your home folder"
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def lock_message(path: str, lock: Lock, holder_name: str = "") -> str:
+def lock_message(path: str | None, lock: Lock, holder_name: str = "") -> str:
     """Who holds the lock on `path` and until when, in words."""
     app = lock.app_name or "another application"
     user = holder_name or (lock.user.opaque_id if lock.user else "")
@@ -65,20 +67,26 @@ def participle(action: str) -> str:
     return _PARTICIPLES.get(action, f"{action}ed" if not action.endswith("e") else f"{action}d")
 
 
-def http_error(error: CS3Error, *, path: str, action: str, lock: Lock | None = None, holder: str = "") -> HTTPError:
+def http_error(
+    error: CS3Error, *, path: str | None, action: str, lock: Lock | None = None, holder: str = ""
+) -> HTTPError:
     """The HTTPError for a CS3 error met while doing `action` (a verb: "read", "save", "delete",
     "rename", "restore"...) on the Jupyter path `path`; `lock` (and the name of its user, `holder`)
     when a lock explains it."""
     where = _quoted(path)
     done = participle(action)
     if isinstance(error, Conflict) and lock is not None:
-        return HTTPError(409, f"{lock_message(path, lock, holder)}, so it cannot be {done} now. Try again later.")
+        return HTTPError(
+            409, f"{lock_message(path, lock, holder)}, so it cannot be {done} now. Try again later."
+        )
     if isinstance(error, NotFound):
         return HTTPError(404, f"No such file or directory: {where}")
     if isinstance(error, PermissionDenied):
         return HTTPError(403, f"Permission denied: you may not {action} {where}")
     if isinstance(error, Locked):
-        return HTTPError(409, f"{where} is locked by another application, so it cannot be {done} now ({error.message})")
+        return HTTPError(
+            409, f"{where} is locked by another application, so it cannot be {done} now ({error.message})"
+        )
     if isinstance(error, AlreadyExists):
         return HTTPError(409, f"{where} already exists")
     if isinstance(error, Conflict):
@@ -88,16 +96,25 @@ def http_error(error: CS3Error, *, path: str, action: str, lock: Lock | None = N
     if isinstance(error, Unauthenticated):
         return HTTPError(401, f"Your CS3 sign-in is no longer valid ({error.message}); sign in again")
     if isinstance(error, QuotaExceeded):
-        return HTTPError(507, f"Not enough storage to save {where}: {error.message or 'your quota is used up'}")
+        return HTTPError(
+            507, f"Not enough storage to save {where}: {error.message or 'your quota is used up'}"
+        )
     if isinstance(error, Unsupported):
         return HTTPError(501, f"The storage does not support this for {where}: {error.message}")
     if isinstance(error, Unavailable):
-        return HTTPError(503, f"The storage cannot be reached right now ({error.message}); try again in a moment")
+        return HTTPError(
+            503, f"The storage cannot be reached right now ({error.message}); try again in a moment"
+        )
     return HTTPError(502, f"The storage failed to {action} {where}: {error}")
 
 
+def http_error_for(error: CS3Error, path: str | None = None, action: str = "read") -> HTTPError:
+    """`http_error` for callers that address a resource by id (no Jupyter path: "the file")."""
+    return http_error(error, path=path, action=action)
+
+
 async def explained_http_error(
-    error: CS3Error, *, path: str, action: str, session: CS3Session, target: Target | None
+    error: CS3Error, *, path: str | None, action: str, session: CS3Session, target: Target | None
 ) -> HTTPError:
     """Like `http_error`, but a Conflict on `target` is explained by its lock when someone holds one
     (the adapter names the holder only for content writes; Delete, Move and RestoreFileVersion come

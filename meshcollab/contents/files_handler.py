@@ -92,4 +92,6 @@ class CS3FilesHandler(JupyterHandler):
                 self.log.warning("download of %s broke off: %s", api_path, error)
                 self.request.connection.close()
                 return
-            raise await explained_http_error(error, path=api_path, action="read", session=session, target=None)
+            raise await explained_http_error(
+                error, path=api_path, action="read", session=session, target=None
+            )

@@ -19,7 +19,7 @@ import mimetypes
 import weakref
 from collections.abc import Awaitable
 from contextlib import aclosing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -32,13 +32,20 @@ from meshcollab.contents.checkpoints import CS3Checkpoints
 from meshcollab.contents.errors import explained_http_error, holder_name, lock_message
 from meshcollab.contents.files_handler import CS3FilesHandler
 from meshcollab.contents.notebooks import NotebookRead, UnreadableNotebook, parse_notebook, serialize_notebook
-from meshcollab.contents.paths import UserRoot, check_root_template, is_hidden_path, name_of, normalize, parent_of
+from meshcollab.contents.paths import (
+    UserRoot,
+    check_root_template,
+    is_hidden_path,
+    name_of,
+    normalize,
+    parent_of,
+)
 from meshcollab.contents.uploads import ChunkedUploads
 from meshcollab.cs3 import AlreadyExists, CS3Error, CS3Session, NotFound, Resource, Target
 from meshcollab.identity import NoCS3Session, current_session
 
 T = TypeVar("T")
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _decode_content(content: Any, format: str | None, path: str) -> bytes:
@@ -248,7 +255,9 @@ class CS3ContentsManager(AsyncContentsManager):
             try:
                 data, validation_error = await anyio.to_thread.run_sync(serialize_notebook, notebook)
             except Exception as error:
-                raise HTTPError(400, f"The notebook {api_path!r} cannot be written as nbformat: {error}") from error
+                raise HTTPError(
+                    400, f"The notebook {api_path!r} cannot be written as nbformat: {error}"
+                ) from error
             if validation_error is not None:
                 checked = self.validate_notebook_model(
                     {"content": notebook}, validation_error={"ValidationError": validation_error}
@@ -282,7 +291,9 @@ class CS3ContentsManager(AsyncContentsManager):
             raise HTTPError(400, "Can't delete root")
         session = self.session()
         target = (await self.user_root(session)).to_cs3(api_path)
-        await self._cs3(session.files.delete(target), path=api_path, action="delete", session=session, target=target)
+        await self._cs3(
+            session.files.delete(target), path=api_path, action="delete", session=session, target=target
+        )
 
     async def rename_file(self, old_path, new_path):
         """Rename or move through CS3 Move: the resource keeps its id (and so its room)."""
@@ -335,7 +346,10 @@ class CS3ContentsManager(AsyncContentsManager):
         guessed = mimetypes.guess_type(name_of(api_path))[0]
         if guessed:
             return guessed
-        if resource.mime_type and resource.mime_type not in ("application/octet-stream", "httpd/unix-directory"):
+        if resource.mime_type and resource.mime_type not in (
+            "application/octet-stream",
+            "httpd/unix-directory",
+        ):
             return resource.mime_type
         return None
 
@@ -344,7 +358,9 @@ class CS3ContentsManager(AsyncContentsManager):
         model["type"] = "directory"
         model["size"] = None
         if content:
-            entries = await self._cs3(session.files.list(resource), path=api_path, action="list", session=session)
+            entries = await self._cs3(
+                session.files.list(resource), path=api_path, action="list", session=session
+            )
             listing = []
             for entry in entries:
                 name = entry.name
@@ -379,7 +395,9 @@ class CS3ContentsManager(AsyncContentsManager):
         model["type"] = "file"
         model["mimetype"] = self._guess_mimetype(api_path, resource)
         if content:
-            raw = await self._cs3(session.files.read_bytes(resource), path=api_path, action="read", session=session)
+            raw = await self._cs3(
+                session.files.read_bytes(resource), path=api_path, action="read", session=session
+            )
             if format == "base64":
                 text = None
             else:
@@ -387,7 +405,9 @@ class CS3ContentsManager(AsyncContentsManager):
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError as error:
                     if format == "text":
-                        raise HTTPError(400, f"{api_path} is not UTF-8 encoded", reason="bad format") from error
+                        raise HTTPError(
+                            400, f"{api_path} is not UTF-8 encoded", reason="bad format"
+                        ) from error
                     text = None
             if text is None:
                 model["content"], model["format"] = base64.b64encode(raw).decode("ascii"), "base64"
@@ -407,7 +427,9 @@ class CS3ContentsManager(AsyncContentsManager):
         model = self._base_model(api_path, resource)
         model["type"] = "notebook"
         if content:
-            raw = await self._cs3(session.files.read_bytes(resource), path=api_path, action="read", session=session)
+            raw = await self._cs3(
+                session.files.read_bytes(resource), path=api_path, action="read", session=session
+            )
             read = await self._parse_notebook(raw, api_path)
             self.mark_trusted_cells(read.notebook, api_path)
             model["content"], model["format"] = read.notebook, "json"
@@ -460,7 +482,9 @@ class CS3ContentsManager(AsyncContentsManager):
         except AlreadyExists:
             pass  # as the stock manager: saving an existing directory is fine (checked below)
         except CS3Error as error:
-            raise await explained_http_error(error, path=api_path, action="create", session=session, target=None)
+            raise await explained_http_error(
+                error, path=api_path, action="create", session=session, target=None
+            )
         resource = await self._cs3(session.files.stat(target), path=api_path, action="read", session=session)
         if resource.is_file:
             raise HTTPError(400, f"Not a directory: {api_path!r} exists and is a file")
@@ -470,7 +494,9 @@ class CS3ContentsManager(AsyncContentsManager):
         """One chunk of a chunked upload; see meshcollab.contents.uploads."""
         chunk = model["chunk"]
         if not isinstance(chunk, int) or isinstance(chunk, bool) or (chunk < 1 and chunk != -1):
-            raise HTTPError(400, f"Invalid chunk number {chunk!r}: chunks are numbered 1, 2, ..., and -1 for the last")
+            raise HTTPError(
+                400, f"Invalid chunk number {chunk!r}: chunks are numbered 1, 2, ..., and -1 for the last"
+            )
         if "type" not in model:
             raise HTTPError(400, "No file type provided")
         if model["type"] != "file":
@@ -508,7 +534,7 @@ class CS3ContentsManager(AsyncContentsManager):
 
     def _staged_model(self, api_path: str, size: int) -> dict:
         """The model of a file whose upload is still coming in (it is not in CS3 yet)."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         return {
             "name": name_of(api_path),
             "path": api_path,
@@ -531,7 +557,9 @@ class CS3ContentsManager(AsyncContentsManager):
         except NotFound:
             existing = None
         except CS3Error as error:
-            raise await explained_http_error(error, path=api_path, action="read", session=session, target=None)
+            raise await explained_http_error(
+                error, path=api_path, action="read", session=session, target=None
+            )
         if existing is not None:
             if not existing.is_file:
                 raise HTTPError(400, f"{api_path!r} is a directory")
@@ -539,14 +567,18 @@ class CS3ContentsManager(AsyncContentsManager):
                 raise HTTPError(403, f"Permission denied: you may not save {api_path!r}")
             if existing.lock is not None:
                 holder = await holder_name(session, existing.lock)
-                raise HTTPError(409, f"{lock_message(api_path, existing.lock, holder)}, so it cannot be saved now")
+                raise HTTPError(
+                    409, f"{lock_message(api_path, existing.lock, holder)}, so it cannot be saved now"
+                )
             return
         parent_api = parent_of(api_path)
         parent = await self._find(parent_api)
         if parent is None or parent.is_file:
             raise HTTPError(404, f"No such directory: {parent_api!r}")
         if parent.permissions.granted and not parent.permissions.can_write:
-            raise HTTPError(403, f"Permission denied: you may not create files in {parent_api or 'your home folder'!r}")
+            raise HTTPError(
+                403, f"Permission denied: you may not create files in {parent_api or 'your home folder'!r}"
+            )
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -560,7 +592,9 @@ class CS3ContentsManager(AsyncContentsManager):
         except NotFound:
             return None
         except CS3Error as error:
-            raise await explained_http_error(error, path=api_path, action="read", session=session, target=None)
+            raise await explained_http_error(
+                error, path=api_path, action="read", session=session, target=None
+            )
 
     async def _cs3(
         self,

@@ -66,14 +66,18 @@ def check_root_template(template: str) -> str:
                 f"unknown placeholder {{{base}}} in the root template {template!r}; "
                 f"known ones: {', '.join('{' + p + '}' for p in ROOT_PLACEHOLDERS)}"
             )
-    if not (template.startswith("/") or template.startswith("{home}")):
-        raise ValueError(f"the root template {template!r} must name an absolute CS3 path (start with / or {{home}})")
+    if not template.startswith(("/", "{home}")):
+        raise ValueError(
+            f"the root template {template!r} must name an absolute CS3 path (start with / or {{home}})"
+        )
     return template
 
 
 def _safe_segment(value: str, what: str) -> str:
     if not value or value in (".", "..") or "/" in value or "\x00" in value:
-        raise HTTPError(403, f"Your CS3 account's {what} ({value!r}) cannot name a folder, so it has no files here")
+        raise HTTPError(
+            403, f"Your CS3 account's {what} ({value!r}) cannot name a folder, so it has no files here"
+        )
     return value
 
 
@@ -84,7 +88,9 @@ class UserRoot:
     cs3_path: str
 
     @classmethod
-    def from_template(cls, template: str, *, home: str, username: str, user_id: str = "", idp: str = "") -> UserRoot:
+    def from_template(
+        cls, template: str, *, home: str, username: str, user_id: str = "", idp: str = ""
+    ) -> UserRoot:
         """The root a template names for a user. `home` is used as it is (the gateway said it); the
         other values must be single path segments."""
         used = _placeholders(template)
@@ -95,7 +101,9 @@ class UserRoot:
         path = template.format_map(values)
         parts = [part for part in path.split("/") if part]
         if not path.startswith("/") or any(part in (".", "..") for part in parts):
-            raise HTTPError(500, f"The configured root {template!r} gives {path!r}, which is not an absolute CS3 path")
+            raise HTTPError(
+                500, f"The configured root {template!r} gives {path!r}, which is not an absolute CS3 path"
+            )
         return cls("/" + "/".join(parts))
 
     def to_cs3(self, api_path: str) -> str:

@@ -86,7 +86,9 @@ class ChunkedUploads:
                 await staged.write(data)
         except OSError as error:
             await self.discard(key)
-            raise HTTPError(507, f"Could not stage the upload of {path!r} on the server: {error.strerror}") from error
+            raise HTTPError(
+                507, f"Could not stage the upload of {path!r} on the server: {error.strerror}"
+            ) from error
         upload.size += len(data)
         upload.next_chunk = chunk + 1
         upload.touched = time.monotonic()

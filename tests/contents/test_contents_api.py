@@ -121,7 +121,9 @@ async def test_text_and_base64_files(contents_server):
     forced = (await contents_server.request("GET", f"{work}/notes.txt", params={"format": "base64"})).json()
     assert base64.b64decode(forced["content"]).decode() == text
 
-    hashed = (await contents_server.request("GET", f"{work}/data.bin", params={"hash": "1", "content": "0"})).json()
+    hashed = (
+        await contents_server.request("GET", f"{work}/data.bin", params={"hash": "1", "content": "0"})
+    ).json()
     import hashlib
 
     assert hashed["hash"] == hashlib.sha256(binary).hexdigest() and hashed["hash_algorithm"] == "sha256"
@@ -183,19 +185,27 @@ async def test_chunks_out_of_order_are_refused(contents_server):
 async def test_rename_keeps_the_resource_id(contents_server):
     work = contents_server.workdir
     einstein = await contents_server.session()
-    await contents_server.request("PUT", f"{work}/before.ipynb", json={"type": "notebook", "content": notebook_with("1")})
+    await contents_server.request(
+        "PUT", f"{work}/before.ipynb", json={"type": "notebook", "content": notebook_with("1")}
+    )
     before = await einstein.files.stat(await contents_server.cs3_path(f"{work}/before.ipynb"))
     await contents_server.request("PUT", f"{work}/sub", json={"type": "directory"})
 
-    renamed = await contents_server.request("PATCH", f"{work}/before.ipynb", json={"path": f"{work}/sub/after.ipynb"})
+    renamed = await contents_server.request(
+        "PATCH", f"{work}/before.ipynb", json={"path": f"{work}/sub/after.ipynb"}
+    )
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()["path"] == f"{work}/sub/after.ipynb" and renamed.json()["type"] == "notebook"
     after = await einstein.files.stat(await contents_server.cs3_path(f"{work}/sub/after.ipynb"))
     assert after.id == before.id
     assert (await contents_server.request("GET", f"{work}/before.ipynb")).status_code == 404
 
-    await contents_server.request("PUT", f"{work}/other.txt", json={"type": "file", "format": "text", "content": "x"})
-    taken = await contents_server.request("PATCH", f"{work}/other.txt", json={"path": f"{work}/sub/after.ipynb"})
+    await contents_server.request(
+        "PUT", f"{work}/other.txt", json={"type": "file", "format": "text", "content": "x"}
+    )
+    taken = await contents_server.request(
+        "PATCH", f"{work}/other.txt", json={"path": f"{work}/sub/after.ipynb"}
+    )
     assert taken.status_code == 409 and "already exists" in taken.json()["message"]
     missing = await contents_server.request("PATCH", f"{work}/nope.txt", json={"path": f"{work}/nope2.txt"})
     assert missing.status_code == 404
@@ -203,7 +213,9 @@ async def test_rename_keeps_the_resource_id(contents_server):
 
 async def test_delete(contents_server):
     work = contents_server.workdir
-    await contents_server.request("PUT", f"{work}/gone.txt", json={"type": "file", "format": "text", "content": "x"})
+    await contents_server.request(
+        "PUT", f"{work}/gone.txt", json={"type": "file", "format": "text", "content": "x"}
+    )
     deleted = await contents_server.request("DELETE", f"{work}/gone.txt")
     assert deleted.status_code == 204
     assert (await contents_server.request("GET", f"{work}/gone.txt")).status_code == 404
@@ -218,10 +230,14 @@ async def test_missing_file_is_a_404(contents_server):
     assert answer.status_code == 404
     assert "does not exist" in answer.text
     rename = await contents_server.request(
-        "PATCH", f"{contents_server.workdir}/no-such.ipynb", json={"path": f"{contents_server.workdir}/b.ipynb"}
+        "PATCH",
+        f"{contents_server.workdir}/no-such.ipynb",
+        json={"path": f"{contents_server.workdir}/b.ipynb"},
     )
     assert rename.status_code == 404 and "no-such.ipynb" in rename.json()["message"]
-    new_in_missing_folder = await contents_server.request("POST", f"{contents_server.workdir}/no-such-dir", json={})
+    new_in_missing_folder = await contents_server.request(
+        "POST", f"{contents_server.workdir}/no-such-dir", json={}
+    )
     assert new_in_missing_folder.status_code == 404
 
 
@@ -237,7 +253,9 @@ async def test_new_directory_and_untitled_file(contents_server):
 
 async def test_copy(contents_server):
     work = contents_server.workdir
-    await contents_server.request("PUT", f"{work}/orig.ipynb", json={"type": "notebook", "content": notebook_with("42")})
+    await contents_server.request(
+        "PUT", f"{work}/orig.ipynb", json={"type": "notebook", "content": notebook_with("42")}
+    )
     copied = await contents_server.request("POST", work, json={"copy_from": f"{work}/orig.ipynb"})
     assert copied.status_code == 201, copied.text
     assert copied.json()["name"] == "orig-Copy1.ipynb"
@@ -253,7 +271,9 @@ async def test_hidden_files_are_not_listed_or_served(contents_server):
     names = {e["name"] for e in (await contents_server.request("GET", work)).json()["content"]}
     assert names == {"visible.txt"}
     assert (await contents_server.request("GET", f"{work}/.secret")).status_code == 404
-    put = await contents_server.request("PUT", f"{work}/.other", json={"type": "file", "format": "text", "content": "x"})
+    put = await contents_server.request(
+        "PUT", f"{work}/.other", json={"type": "file", "format": "text", "content": "x"}
+    )
     assert put.status_code == 400
 
 
@@ -270,7 +290,9 @@ async def test_file_shared_read_only_is_a_403_on_save(contents_server):
     model = (await contents_server.request("GET", path)).json()
     assert model["content"] == "marie's words" and model["writable"] is False
 
-    refused = await contents_server.request("PUT", path, json={"type": "file", "format": "text", "content": "mine"})
+    refused = await contents_server.request(
+        "PUT", path, json={"type": "file", "format": "text", "content": "mine"}
+    )
     assert refused.status_code == 403, refused.text
     assert "Permission denied" in refused.json()["message"] and mount in refused.json()["message"]
     assert await marie.files.read_bytes(shared) == b"marie's words"
@@ -288,7 +310,9 @@ async def test_file_locked_by_another_app_is_a_409_naming_the_holder(contents_se
     path = f"MyShares/{mount}"
     await marie.locks.set(shared, "lock-of-collabora", app_name="collabora", expiration=None)
 
-    refused = await contents_server.request("PUT", path, json={"type": "notebook", "content": notebook_with("1")})
+    refused = await contents_server.request(
+        "PUT", path, json={"type": "notebook", "content": notebook_with("1")}
+    )
     assert refused.status_code == 409, refused.text
     message = refused.json()["message"]
     assert "collabora" in message and "Marie Curie" in message and mount in message
@@ -301,11 +325,17 @@ async def test_lock_with_expiry_says_until_when(contents_server):
 
     path = f"{contents_server.workdir}/locked.txt"
     resource = await einstein.files.write(await contents_server.cs3_path(path), b"v1")
-    await einstein.locks.set(resource, "other-app-lock", app_name="onlyoffice", expiration=timedelta(minutes=10))
-    refused = await contents_server.request("PUT", path, json={"type": "file", "format": "text", "content": "v2"})
+    await einstein.locks.set(
+        resource, "other-app-lock", app_name="onlyoffice", expiration=timedelta(minutes=10)
+    )
+    refused = await contents_server.request(
+        "PUT", path, json={"type": "file", "format": "text", "content": "v2"}
+    )
     assert refused.status_code == 409
     message = refused.json()["message"]
-    assert "onlyoffice" in message and "Albert Einstein" in message and " until " in message and "UTC" in message
+    assert (
+        "onlyoffice" in message and "Albert Einstein" in message and " until " in message and "UTC" in message
+    )
     assert await einstein.files.read_bytes(resource) == b"v1"
     # A chunked upload is refused at its first chunk, before the rest is sent.
     first = await contents_server.request(
@@ -319,14 +349,20 @@ async def test_lock_with_expiry_says_until_when(contents_server):
     ["%2E%2E/%2E%2E/marie", "%2E%2E", "x/%2E%2E/%2E%2E/%2E%2E/home/marie", "a%00b", "%2E/x"],
 )
 async def test_path_escapes_are_refused(contents_server, escape):
-    for method, body in (("GET", None), ("PUT", {"type": "file", "format": "text", "content": "x"}), ("DELETE", None)):
+    for method, body in (
+        ("GET", None),
+        ("PUT", {"type": "file", "format": "text", "content": "x"}),
+        ("DELETE", None),
+    ):
         answer = await contents_server.request(method, escape, json=body)
         assert answer.status_code in (400, 404), (method, escape, answer.status_code, answer.text)
 
 
 async def test_rename_out_of_the_root_is_refused(contents_server):
     work = contents_server.workdir
-    await contents_server.request("PUT", f"{work}/stay.txt", json={"type": "file", "format": "text", "content": "x"})
+    await contents_server.request(
+        "PUT", f"{work}/stay.txt", json={"type": "file", "format": "text", "content": "x"}
+    )
     answer = await contents_server.request("PATCH", f"{work}/stay.txt", json={"path": "../marie/stolen.txt"})
     assert answer.status_code == 400, answer.text
     marie = await contents_server.session("marie")
@@ -343,7 +379,9 @@ async def test_checkpoints_create_list_restore(contents_server):
     path = f"{contents_server.workdir}/history.ipynb"
 
     async def save(*sources):
-        answer = await contents_server.request("PUT", path, json={"type": "notebook", "content": notebook_with(*sources)})
+        answer = await contents_server.request(
+            "PUT", path, json={"type": "notebook", "content": notebook_with(*sources)}
+        )
         assert answer.status_code in (200, 201), answer.text
 
     async def sources():
@@ -403,3 +441,23 @@ async def test_requests_without_a_cs3_user_are_refused(contents_server):
         assert (await anonymous.get("/api/contents/")).status_code == 403
     async with httpx.AsyncClient(base_url=contents_server.base_url, auth=("einstein", "wrong")) as wrong:
         assert (await wrong.get("/api/contents/")).status_code == 403
+
+
+async def test_each_request_acts_as_its_own_user(contents_server):
+    """One manager serves everyone: concurrent requests of two users each see their own home."""
+    import anyio
+
+    seen: dict[str, list[set[str]]] = {"einstein": [], "marie": []}
+
+    async def list_home(user: str) -> None:
+        answer = await contents_server.request("GET", "", user=user)
+        assert answer.status_code == 200
+        seen[user].append({entry["name"] for entry in answer.json()["content"]})
+
+    async with anyio.create_task_group() as tasks:
+        for _ in range(10):
+            tasks.start_soon(list_home, "einstein")
+            tasks.start_soon(list_home, "marie")
+    assert all(contents_server.workdir in names for names in seen["einstein"])
+    assert not any(contents_server.workdir in names for names in seen["marie"])
+    assert len(seen["einstein"]) == len(seen["marie"]) == 10
