@@ -37,6 +37,7 @@ from tornado.web import HTTPError
 from traitlets import Int
 
 from meshcollab.contents.errors import explained_http_error
+from meshcollab.contents.paths import normalize
 from meshcollab.cs3 import CS3Error, FileVersion, Resource
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class CS3Checkpoints(AsyncCheckpoints):
         return self.parent
 
     async def _file(self, path: str) -> Resource:
+        path = normalize(path)
         resource = await self.contents_manager.resource(path)
         if not resource.is_file:
             raise HTTPError(400, f"{path!r} is a directory: only files have checkpoints")
@@ -119,6 +121,7 @@ class CS3Checkpoints(AsyncCheckpoints):
         return checkpoints
 
     async def restore_checkpoint(self, contents_mgr, checkpoint_id, path):
+        path = normalize(path)
         wanted = CheckpointId.decode(checkpoint_id)
         if wanted is None:
             raise HTTPError(404, f"Checkpoint {checkpoint_id!r} of {path!r} does not exist")
@@ -142,7 +145,7 @@ class CS3Checkpoints(AsyncCheckpoints):
     async def delete_checkpoint(self, checkpoint_id, path):
         raise HTTPError(
             405,
-            f"Checkpoints of {path!r} are the file's versions in CS3 storage, which cannot be deleted one by one; "
+            f"Checkpoints of {normalize(path)!r} are the file's versions in CS3 storage, which cannot be deleted one by one; "
             "they are removed with the file or by the storage's retention policy",
         )
 

@@ -120,7 +120,10 @@ async def explained_http_error(
     (the adapter names the holder only for content writes; Delete, Move and RestoreFileVersion come
     back as plain precondition failures)."""
     lock = None
-    if isinstance(error, Conflict) and target is not None:
+    # Blame a lock only when the refusal speaks of one: a Conflict can have other causes (a missing
+    # folder, an etag that changed) while someone happens to hold a lock.
+    blames_lock = isinstance(error, Locked) or "lock" in error.message.lower()
+    if isinstance(error, Conflict) and blames_lock and target is not None:
         try:
             lock = await session.locks.get(target)
         except CS3Error:

@@ -26,7 +26,7 @@ import anyio.to_thread
 import nbformat
 from jupyter_server.services.contents.manager import AsyncContentsManager
 from tornado.web import HTTPError
-from traitlets import Enum, Float, Unicode, default, validate
+from traitlets import Enum, Float, TraitError, Unicode, default, validate
 
 from meshcollab.contents.checkpoints import CS3Checkpoints
 from meshcollab.contents.errors import explained_http_error, holder_name, lock_message
@@ -41,7 +41,7 @@ from meshcollab.contents.paths import (
     parent_of,
 )
 from meshcollab.contents.uploads import ChunkedUploads
-from meshcollab.cs3 import AlreadyExists, CS3Error, CS3Session, NotFound, Resource, Target
+from meshcollab.cs3 import AlreadyExists, Conflict, CS3Error, CS3Session, Locked, NotFound, Resource, Target
 from meshcollab.identity import NoCS3Session, current_session
 
 T = TypeVar("T")
@@ -99,8 +99,6 @@ class CS3ContentsManager(AsyncContentsManager):
         try:
             return check_root_template(proposal["value"])
         except ValueError as error:
-            from traitlets import TraitError
-
             raise TraitError(str(error)) from error
 
     @default("checkpoints_class")
@@ -311,10 +309,13 @@ class CS3ContentsManager(AsyncContentsManager):
             raise HTTPError(409, f"File already exists: {new_api}")
         try:
             await session.files.move(source, destination)
-        except NotFound as error:
+        except (NotFound, Conflict) as error:
             if await self._find(old_api) is None:
                 raise HTTPError(404, f"No such file or directory: {old_api!r}") from error
-            raise HTTPError(404, f"No such directory: {parent_of(new_api)!r}") from error
+            await self._require_folder(parent_of(new_api))
+            raise await explained_http_error(
+                error, path=old_api, action="rename", session=session, target=source
+            ) from error
         except CS3Error as error:
             raise await explained_http_error(
                 error, path=old_api, action="rename", session=session, target=source
@@ -468,13 +469,20 @@ class CS3ContentsManager(AsyncContentsManager):
     async def _write(
         self, session: CS3Session, target: str, api_path: str, data, size: int | None = None
     ) -> Resource:
-        return await self._cs3(
-            session.files.write(target, data, size=size),
-            path=api_path,
-            action="save",
-            session=session,
-            target=target,
-        )
+        try:
+            return await session.files.write(target, data, size=size)
+        except CS3Error as error:
+            if isinstance(error, (NotFound, Conflict)) and not isinstance(error, Locked):
+                await self._require_folder(parent_of(api_path))
+            raise await explained_http_error(
+                error, path=api_path, action="save", session=session, target=target
+            ) from error
+
+    async def _require_folder(self, api_path: str) -> None:
+        """HTTP 404 naming the folder, when the folder a file should go into does not exist."""
+        folder = await self._find(api_path)
+        if folder is None or folder.is_file:
+            raise HTTPError(404, f"No such directory: {api_path!r}")
 
     async def _mkdir(self, session: CS3Session, target: str, api_path: str) -> Resource:
         try:

@@ -11,6 +11,7 @@ from datetime import datetime
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from tornado.web import HTTPError
 
 from meshcollab.cs3 import EDITOR, VIEWER
 
@@ -163,6 +164,9 @@ async def test_chunked_upload_larger_than_one_chunk(contents_server):
     # Nothing is left staged on the server's disk.
     staging = contents_server.app.contents_manager.upload_staging_dir
     assert not os.listdir(staging)
+    # /files/ streams it back in many transfer chunks.
+    download = await contents_server.request("GET", f"/files/{path}")
+    assert download.status_code == 200 and download.content == content
 
 
 async def test_chunks_out_of_order_are_refused(contents_server):
@@ -235,6 +239,13 @@ async def test_missing_file_is_a_404(contents_server):
         json={"path": f"{contents_server.workdir}/b.ipynb"},
     )
     assert rename.status_code == 404 and "no-such.ipynb" in rename.json()["message"]
+    into_missing_folder = await contents_server.request(
+        "PUT",
+        f"{contents_server.workdir}/no-such-dir/x.txt",
+        json={"type": "file", "format": "text", "content": "x"},
+    )
+    assert into_missing_folder.status_code == 404
+    assert "No such directory" in into_missing_folder.json()["message"]
     new_in_missing_folder = await contents_server.request(
         "POST", f"{contents_server.workdir}/no-such-dir", json={}
     )
@@ -337,6 +348,11 @@ async def test_lock_with_expiry_says_until_when(contents_server):
         "onlyoffice" in message and "Albert Einstein" in message and " until " in message and "UTC" in message
     )
     assert await einstein.files.read_bytes(resource) == b"v1"
+    # A refusal for another reason is not blamed on the lock.
+    moved = await contents_server.request(
+        "PATCH", path, json={"path": f"{contents_server.workdir}/no-such-dir/locked.txt"}
+    )
+    assert moved.status_code == 404 and "No such directory" in moved.json()["message"]
     # A chunked upload is refused at its first chunk, before the rest is sent.
     first = await contents_server.request(
         "PUT", path, json={"type": "file", "format": "text", "chunk": 1, "content": "v"}
@@ -461,3 +477,31 @@ async def test_each_request_acts_as_its_own_user(contents_server):
     assert all(contents_server.workdir in names for names in seen["einstein"])
     assert not any(contents_server.workdir in names for names in seen["marie"])
     assert len(seen["einstein"]) == len(seen["marie"]) == 10
+
+
+async def test_resource_and_notebook_api_for_the_rooms(contents_server):
+    """What the rooms use: a Jupyter path's CS3 resource (its id), and notebook JSON by resource id."""
+    from meshcollab.contents import read_notebook, write_notebook
+    from meshcollab.identity import acting_as
+
+    manager = contents_server.app.contents_manager
+    einstein = await contents_server.session()
+    path = f"{contents_server.workdir}/room.ipynb"
+    await contents_server.request("PUT", path, json={"type": "notebook", "content": notebook_with("a")})
+    with acting_as(einstein):
+        resource = await manager.resource(path)
+        assert resource.is_file and resource.id is not None
+        assert await manager.cs3_path(path) == await contents_server.cs3_path(path)
+        assert await manager.api_path(await contents_server.cs3_path(path)) == path
+        assert await manager.api_path("/home/marie/x.ipynb") is None
+
+        written, validation_error = await write_notebook(
+            einstein, resource.id, notebook_with("b"), if_match=resource.etag
+        )
+        assert validation_error is None and written.id == resource.id and written.etag != resource.etag
+        read = await read_notebook(einstein, resource.id)
+        assert read.notebook.cells[1].source == "b" and read.validation_error is None
+        assert (await manager.read_notebook(path)).notebook.cells[1].source == "b"
+        with pytest.raises(HTTPError) as missing:
+            await manager.resource(f"{contents_server.workdir}/none.ipynb")
+        assert missing.value.status_code == 404
