@@ -228,6 +228,8 @@ class Room:
             pass  # the room is failing: every connection is being closed with the reason
 
     async def _apply_client_update(self, connection: Connection, update: bytes) -> None:
+        if update == EMPTY_UPDATE:
+            return  # a client with nothing new answers step 1 with this
         if connection.read_only:
             if not connection.told_read_only:
                 connection.told_read_only = True
@@ -341,6 +343,7 @@ class Room:
             await self._store.append(self.id, updates[0] if len(updates) == 1 else merge_updates(*updates))
         except DocumentStoreError as error:
             self._failure = error  # what is in memory is not durable: this room instance must go
+            self._open_batch.set()  # nothing will be flushed any more: waiters learn of the failure
             raise
         finally:
             self._in_flight.set()

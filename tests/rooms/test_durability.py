@@ -121,3 +121,25 @@ async def test_storage_stays_bounded_under_long_editing_and_the_content_is_kept(
                 await until(lambda: notebook(fresh.doc) == notebook(returning.doc))
         assert sources(fresh.doc) == ["# Mesh?", final["cells"][1]["source"]]
         assert_no_duplicated_cells(fresh.doc, 2)
+
+
+async def test_when_the_disk_is_full_no_unstored_edit_is_shown_and_none_is_lost(tmp_path):
+    async with serve(tmp_path) as server:
+        async with server.client() as author, server.client() as witness:
+            type_into(author.doc, 1, " ok")
+            await until(lambda: sources(witness.doc)[1] == "x = 1 ok")
+            # Fault injection through the store's own connection: SQLite answers "database or disk is full".
+            store = server.registry.store
+            pages = await store._write(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+            await store._write(lambda db: db.execute(f"PRAGMA max_page_count={pages}"))
+            type_into(author.doc, 1, " " + "X" * 200_000, keystrokes=False)
+            await until(lambda: author.closed and witness.closed)
+            assert author.close_code == witness.close_code == CloseCode.INTERNAL_ERROR
+            assert "X" not in sources(witness.doc)[1]  # it was never stored, so never sent
+
+            await store._write(lambda db: db.execute("PRAGMA max_page_count=1073741823"))
+            author.disconnect()
+            witness.disconnect()
+            await author.connect()  # the author still has its edit and brings it back
+            await witness.connect()
+            await until(lambda: sources(witness.doc)[1] == "x = 1 ok " + "X" * 200_000)
