@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import mimetypes
 import weakref
 from collections.abc import Awaitable
@@ -204,6 +205,22 @@ class CS3ContentsManager(AsyncContentsManager):
 
     async def exists(self, path: str) -> bool:
         return await self._find(path) is not None
+
+    async def increment_filename(self, filename, path="", insert=""):
+        """The first free name `filename`, `<base><insert>1<ext>`, ... in folder `path` (as the stock
+        manager names them), from one listing of the folder instead of a Stat per candidate."""
+        api_path = normalize(path)
+        session = self.session()
+        target = (await self.user_root(session)).to_cs3(api_path)
+        entries = await self._cs3(session.files.list(target), path=api_path, action="list", session=session)
+        taken = {entry.name for entry in entries}
+        basename, dot, ext = filename.rpartition(".")
+        if ext != "ipynb":
+            basename, dot, ext = filename.partition(".")
+        for number in itertools.count():
+            name = f"{basename}{f'{insert}{number}' if number else ''}{dot}{ext}"
+            if name not in taken:
+                return name
 
     async def get(self, path, content=True, type=None, format=None, require_hash=False):
         """The model of a file, notebook or directory (with its content unless `content` is false)."""

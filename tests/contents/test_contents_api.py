@@ -258,8 +258,17 @@ async def test_new_directory_and_untitled_file(contents_server):
     assert folder["type"] == "directory" and folder["name"] == "Untitled Folder"
     text = (await contents_server.request("POST", work, json={"type": "file", "ext": ".py"})).json()
     assert text["name"] == "untitled.py" and text["type"] == "file"
+    folder2 = (await contents_server.request("POST", work, json={"type": "directory"})).json()
+    assert folder2["name"] == "Untitled Folder 1"
+    text2 = (await contents_server.request("POST", work, json={"type": "file", "ext": ".py"})).json()
+    assert text2["name"] == "untitled1.py"
     listing = (await contents_server.request("GET", work)).json()
-    assert {e["name"] for e in listing["content"]} == {"Untitled Folder", "untitled.py"}
+    assert {e["name"] for e in listing["content"]} == {
+        "Untitled Folder",
+        "Untitled Folder 1",
+        "untitled.py",
+        "untitled1.py",
+    }
 
 
 async def test_copy(contents_server):
