@@ -50,6 +50,7 @@ class Connection:
         self.read_only = read_only
         self.told_read_only = False
         self.closed = False
+        self.closed_with: tuple[int, str] | None = None  # when the server closed it: code and reason
         self._max_buffered_bytes = max_buffered_bytes
         self._on_close = on_close
         self._queue: list[bytes] = []
@@ -78,6 +79,7 @@ class Connection:
         encoded = reason.encode()
         if len(encoded) > MAX_REASON_BYTES:
             reason = encoded[: MAX_REASON_BYTES - 3].decode(errors="ignore") + "..."
+        self.closed_with = (code, reason)
         self.transport.close(code, reason)
         self.lost()
 

@@ -222,7 +222,6 @@ class Room:
             elif isinstance(decoded, UnknownRawRequest):
                 self.log.debug("Room %s: ignoring unknown RAW request %r", self.id, decoded.name)
         except ProtocolError as error:
-            self.log.info("Room %s: closing a connection that sent a bad message: %s", self.id, error)
             connection.close(CloseCode.PROTOCOL_ERROR, str(error))
         except DocumentStoreError:
             pass  # the room is failing: every connection is being closed with the reason
@@ -258,6 +257,8 @@ class Room:
         if connection not in self._members:
             return
         self._members = tuple(member for member in self._members if member is not connection)
+        if connection.closed_with is not None:
+            self.log.info("Room %s: disconnected a client (%s: %s)", self.id, *connection.closed_with)
         removal = self._awareness.remove_owner(connection)
         if removal:
             self._broadcast(removal)

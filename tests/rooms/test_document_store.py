@@ -10,9 +10,10 @@ import anyio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jupyter_ydoc import YNotebook
 from pycrdt import Doc, Text
 
-from meshcollab.rooms import DocumentStore
+from meshcollab.rooms import DocumentStore, RoomRegistry
 
 pytestmark = pytest.mark.anyio
 
@@ -131,3 +132,20 @@ def test_compaction_never_changes_content_nor_breaks_an_old_client(seed, edits, 
 
     with tempfile.TemporaryDirectory() as folder:
         anyio.run(scenario, Path(folder))
+
+
+async def test_store_and_registry_also_run_in_a_task_group_of_their_own(tmp_path):
+    """The other way to run them (`async with` is what the other tests use)."""
+    store = DocumentStore(path=str(tmp_path / "rooms.sqlite3"))
+    registry = RoomRegistry(store, room_close_delay=0)
+    async with anyio.create_task_group() as tg:
+        await tg.start(store.start)
+        await tg.start(registry.start)
+        room = await registry.room("json:notebook:x")
+        YNotebook(room.doc).set({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        await room.flushed()
+        await registry.stop()
+        await store.stop()
+    assert room.closed.is_set()
+    async with DocumentStore(path=str(tmp_path / "rooms.sqlite3")) as store:
+        assert (await store.load("json:notebook:x")).update is not None
