@@ -122,7 +122,6 @@ class Activation:
                 files.settings,
                 log=log,
                 on_change=self._lease_changed,
-                on_notice=self.room.notify,
                 previous_lock_id=previous,
             )
             await self.record.set_lock_id(lease.lock_id)  # before locking: a crash leaves a lock we can take over

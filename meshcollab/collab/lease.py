@@ -37,7 +37,6 @@ from meshcollab.cs3 import (
     ServerError,
     Unsupported,
 )
-from meshcollab.rooms import Notice
 
 from . import status
 from .settings import CollabSettings
@@ -74,7 +73,6 @@ class LockLease:
         *,
         log: logging.Logger,
         on_change: Callable[[LockLease], None] = lambda lease: None,
-        on_notice: Callable[[Notice], None] = lambda notice: None,
         previous_lock_id: str | None = None,
     ) -> None:
         self.target = target
@@ -88,7 +86,6 @@ class LockLease:
         self._settings = settings
         self._log = log
         self._on_change = on_change
-        self._on_notice = on_notice
         self._previous_lock_id = previous_lock_id
         self._ever_held = False
         self._changed = anyio.Event()
@@ -194,8 +191,7 @@ class LockLease:
             if self._settings.lock_kind != "auto":
                 raise
             self._log.warning("Storage of %s has no locks (%s): using an advisory lock", self.target, error)
-            self.advisory = True
-            self._on_notice(status.advisory_lock(ADVISORY_KEY))
+            self.advisory = True  # the room's status says so (see status.saved)
             await self._take_advisory(session)
             return
         except Conflict:

@@ -8,6 +8,9 @@ The room's status (`room.set_status`: sent now and to every client who joins lat
 - `{"code": "saving"}`: a snapshot is being written.
 - `{"code": "saved", "saved_at": "2026-11-28T10:02:03Z" | null, "etag": "...", "lock": "cs3" | "advisory"}`:
   the file in CS3 holds the room's state as of `saved_at` (null: as the room found it; not written yet).
+  `"lock": "advisory"` (and the message) says that the storage has no file locks: the room marks the
+  file with an advisory lock in its metadata (key `meshcollab.lock`), which only cooperating
+  applications respect.
 - `{"code": "save-blocked", "reason": R, "edits_kept": true, ...}`: the room cannot save to the file
   now; every edit stays in the room and is saved once the cause goes. `reason`:
   - `"locked"`: another application holds the file's lock. `holder`: `{"app": "...", "user": "...",
@@ -26,8 +29,6 @@ One-off notices (`room.notify`):
 - `{"code": "conflict-copy", "path": "/.../nb.einstein.2026-11-28_10_02_03.conflict.ipynb",
   "file": "/.../nb.ipynb", "file_etag": "..."}`: the room's state was written as that copy because
   the file changed outside the room (or could not be written).
-- `{"code": "advisory-lock", "key": "meshcollab.lock"}`: the storage has no locks; the room marks
-  the file with an advisory lock in its metadata, which only cooperating applications honour.
 """
 
 from __future__ import annotations
@@ -67,11 +68,18 @@ def saving() -> Notice:
     return Notice("saving", "Saving to CS3…")
 
 
+ADVISORY = (
+    " This storage has no file locks: the room marks the file with an advisory lock that only cooperating"
+    " applications respect."
+)
+
+
 def saved(at: datetime | None, etag: str | None, advisory: bool) -> Notice:
     """`saved_at` is null when the room has not written yet: the file is as the room found it."""
+    message = f"Saved to CS3 at {iso(at)}." if at else "The file in CS3 is up to date."
     return Notice(
         "saved",
-        f"Saved to CS3 at {iso(at)}." if at else "The file in CS3 is up to date.",
+        message + (ADVISORY if advisory else ""),
         {"saved_at": iso(at), "etag": etag, "lock": "advisory" if advisory else "cs3"},
     )
 
@@ -125,13 +133,4 @@ def conflict_copy(copy_path: str, file_path: str, file_etag: str | None) -> Noti
         f"The file {file_path} was changed outside this room. Both are kept: the other version stays in "
         f"CS3 and this room's version was saved as {copy_path}.",
         {"path": copy_path, "file": file_path, "file_etag": file_etag},
-    )
-
-
-def advisory_lock(key: str) -> Notice:
-    return Notice(
-        "advisory-lock",
-        "This storage does not support file locks: the room marks the file with an advisory lock that only "
-        "cooperating applications respect.",
-        {"key": key},
     )
