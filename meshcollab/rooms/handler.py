@@ -1,4 +1,5 @@
-"""The room websocket for tornado: `/api/collaboration/room/{format}:{type}:{fileId}`.
+"""The room websocket for tornado: `/api/collaboration/room/{format}:{type}:{fileId}` for documents,
+and `/api/collaboration/room/JupyterLab:globalAwareness` (a transient room) for who is where.
 
 Mount it with the registry: `(r"/api/collaboration/room/(.+)", RoomWebSocketHandler, {"registry": registry})`.
 It only adapts tornado to a room `Connection`; who may do what is decided by `room_access`, which the
@@ -18,7 +19,7 @@ from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .connection import CloseCode, Connection
-from .registry import RoomRegistry
+from .registry import RoomRegistry, is_document_room
 from .room import Room, RoomLoadError, SessionMismatch
 
 
@@ -56,7 +57,7 @@ class RoomWebSocketHandler(WebSocketHandler):
         return RoomAccess.READ_WRITE
 
     async def get(self, room_id: str) -> None:
-        if room_id.count(":") < 2 or not all(room_id.split(":", 2)):
+        if is_document_room(room_id) and not all(room_id.split(":", 2)):
             raise web.HTTPError(400, f"room id {room_id!r} is not of the form format:type:fileId")
         self._access = await self.room_access(room_id)
         await super().get(room_id)

@@ -27,6 +27,12 @@ from .room import Room, RoomClosed
 from .service import Service
 
 
+def is_document_room(room_id: str) -> bool:
+    """`format:type:fileId` names a document; anything else (e.g. `JupyterLab:globalAwareness`) is a
+    transient room: awareness only, nothing stored (the rule of jupyter-collaboration)."""
+    return room_id.count(":") >= 2
+
+
 class RoomRegistry(Service, LoggingConfigurable):
     """Use as `async with registry:` or `await tg.start(registry.start)`; stopping closes every room."""
 
@@ -73,7 +79,7 @@ class RoomRegistry(Service, LoggingConfigurable):
         self._task_group = None
 
     async def session_id(self, room_id: str) -> str:
-        """What the session endpoint returns as `sessionId` for this room (see the module doc)."""
+        """What the session endpoint returns as `sessionId` for this document room (see the module doc)."""
         return await self.store.history_id(room_id)
 
     def get(self, room_id: str) -> Room | None:
@@ -87,10 +93,11 @@ class RoomRegistry(Service, LoggingConfigurable):
         if room is None:
             if self._task_group is None:
                 raise RuntimeError("the room registry is not running")
+            document = is_document_room(room_id)
             room = self._rooms[room_id] = Room(
                 room_id,
-                self.store,
-                self._hooks_factory(room_id),
+                self.store if document else None,
+                self._hooks_factory(room_id) if document else RoomHooks(),
                 close_delay=self.room_close_delay,
                 max_buffered_bytes=self.max_buffered_bytes,
                 log=self.log,

@@ -65,12 +65,15 @@ class SessionMismatch(Exception):
 
 class Room:
     """Create it in async code and run it with `await tg.start(room.run)` (the registry does);
-    that returns once the document is loaded."""
+    that returns once the document is loaded.
+
+    Without a store it is a transient room, like JupyterLab's `JupyterLab:globalAwareness`: it relays
+    awareness and keeps its document in memory only; there is no history, hence no session check."""
 
     def __init__(
         self,
         room_id: str,
-        store: DocumentStore,
+        store: DocumentStore | None,
         hooks: RoomHooks,
         *,
         close_delay: float,
@@ -137,6 +140,9 @@ class Room:
         self._signal()
 
     async def _load(self) -> None:
+        if self._store is None:
+            self.doc.observe(self._on_transaction)
+            return
         stored = await self._store.load(self.id)
         self.history_id = stored.history_id
         if stored.update is not None:
@@ -180,7 +186,7 @@ class Room:
 
     async def connect(self, transport: Transport, *, read_only: bool, session_id: str | None) -> Connection:
         """Admit a client: it gets sync step 1, everyone's awareness and the room's status."""
-        if session_id != self.history_id:
+        if self._store is not None and session_id != self.history_id:
             raise SessionMismatch(self.id, session_id)
         connection = Connection(
             transport, read_only=read_only, max_buffered_bytes=self._max_buffered_bytes, on_close=self._leave
@@ -340,8 +346,9 @@ class Room:
         self._in_flight, self._open_batch = self._open_batch, anyio.Event()
         updates = [update for update, _ in batch]
         try:
-            # One row per flush: fewer rows and bytes per keystroke, and the same history.
-            await self._store.append(self.id, updates[0] if len(updates) == 1 else merge_updates(*updates))
+            if self._store is not None:
+                # One row per flush: fewer rows and bytes per keystroke, and the same history.
+                await self._store.append(self.id, updates[0] if len(updates) == 1 else merge_updates(*updates))
         except DocumentStoreError as error:
             self._failure = error  # what is in memory is not durable: this room instance must go
             self._open_batch.set()  # nothing will be flushed any more: waiters learn of the failure

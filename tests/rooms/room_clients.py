@@ -36,6 +36,7 @@ from meshcollab.rooms.protocol import (
 )
 
 ROOM = "json:notebook:c3RvcmFnZS1pZCRzcGFjZS1pZCFvcGFxdWUtaWQ"  # format:type:fileId
+GLOBAL_AWARENESS = "JupyterLab:globalAwareness"
 
 NOTEBOOK = {
     "cells": [
@@ -182,7 +183,7 @@ class YClient:
         params = dict(self.params)
         if "sessionId" not in params:
             params["sessionId"] = await self.server.session_id(self.room)
-        query = "&".join(f"{key}={value}" for key, value in params.items())
+        query = "&".join(f"{key}={value}" for key, value in params.items() if value is not None)
         self.synced = self.closed = False
         self.ws = await websocket_connect(
             f"{self.server.url(self.room)}?{query}",

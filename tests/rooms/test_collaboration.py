@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jupyter_ydoc import YNotebook
 from pycrdt import Doc
-from room_clients import NOTEBOOK, ROOM, notebook, serve, sources, type_into, until
+from room_clients import GLOBAL_AWARENESS, NOTEBOOK, ROOM, notebook, serve, sources, type_into, until
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -65,7 +65,7 @@ async def test_a_change_made_on_the_server_reaches_clients_and_is_stored(tmp_pat
 @pytest.mark.parametrize(
     "path, headers, status",
     [
-        ("not-a-room-id", {}, 400),
+        ("json::", {}, 400),
         (ROOM, {"Origin": "http://elsewhere.example"}, 403),
     ],
     ids=["bad-room-id", "foreign-origin"],
@@ -77,3 +77,14 @@ async def test_the_handler_refuses_before_upgrading(tmp_path, path, headers, sta
             await websocket_connect(request)
         assert refused.value.code == status
         assert server.registry.get(ROOM) is None
+
+
+async def test_the_global_awareness_room_relays_who_is_where_and_stores_nothing(tmp_path):
+    """JupyterLab's collaborators panel: `JupyterLab:globalAwareness`, no sessionId, awareness only."""
+    async with serve(tmp_path) as server:
+        async with server.client(room=GLOBAL_AWARENESS, sessionId=None) as alice:
+            async with server.client(room=GLOBAL_AWARENESS, sessionId=None) as bob:
+                alice.set_awareness(alice.doc.client_id, 1, '{"user":{"name":"alice"},"current":"notebook:a.ipynb"}')
+                await until(lambda: alice.doc.client_id in bob.awareness)
+        assert await server.registry.store.get_metadata(GLOBAL_AWARENESS, "anything") is None
+        assert (await server.registry.store.load(GLOBAL_AWARENESS)).update is None
