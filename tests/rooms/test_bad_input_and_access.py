@@ -4,8 +4,9 @@ not read is cut off while the others go on, and clients hear what the room has t
 from __future__ import annotations
 
 import pytest
+from jupyter_ydoc import YNotebook
 from pycrdt import Doc
-from room_clients import ROOM, notebook, serve, sources, type_into, until
+from room_clients import NOTEBOOK, ROOM, NotebookHooks, notebook, serve, sources, type_into, until
 
 from meshcollab.rooms import CloseCode, Notice
 from meshcollab.rooms.protocol import encode_sync_update
@@ -128,3 +129,24 @@ async def test_awareness_of_a_closed_connection_is_removed_for_the_others(tmp_pa
                 assert 4242 in newcomer.awareness  # everyone present, at once
                 leaving.disconnect()
                 await until(lambda: 4242 not in staying.awareness and 4242 not in newcomer.awareness)
+
+
+async def test_a_room_whose_source_cannot_be_read_is_not_served(tmp_path):
+    attempts = []
+
+    class UnreadableOnce(NotebookHooks):
+        async def on_load(self, room) -> None:
+            attempts.append(room.id)
+            if len(attempts) == 1:
+                YNotebook(room.doc).set(NOTEBOOK)  # half-way through, then the source fails
+                raise OSError("the file could not be read")
+            await super().on_load(room)
+
+    async with serve(tmp_path, hooks_factory=lambda room: UnreadableOnce()) as server:
+        refused = server.client()
+        await refused.connect()
+        await until(lambda: refused.closed)
+        assert refused.close_code == CloseCode.ROOM_LOAD_FAILED
+        assert (await server.registry.store.load(ROOM)).update is None  # nothing of it was kept
+        async with server.client(Doc()) as later:
+            assert sources(later.doc) == ["# Mesh", "x = 1"]  # one copy, from the successful load
