@@ -31,16 +31,17 @@ from . import content, status
 from .lease import LeaseState, LockLease
 from .record import RoomRecord
 from .roomfile import RoomFile
+from .service import Service
 from .settings import CollabSettings
 from .snapshots import SaveOutcome, SnapshotWriter
 
 READ_ATTEMPTS = 3  # reads of a file that keeps changing under the reader
 
 
-class RoomFiles:
+class RoomFiles(Service):
     """Keeps the files of active rooms: one `Activation` (lease + snapshot writer) per active room.
 
-    Use as `async with files:` or `await tg.start(files.start)` / `await files.stop()`; start it
+    Use as `async with files:` or `await tg.start(files.run)` / `await files.stop()`; start it
     before the room registry and stop it after (stopping closes what is still active: final
     snapshots, then unlocks). `hooks` is the registry's hooks factory.
     """
@@ -63,16 +64,7 @@ class RoomFiles:
     def hooks(self, room_id: str) -> CS3RoomHooks:
         return CS3RoomHooks(room_id, self)
 
-    async def __aenter__(self) -> RoomFiles:
-        self._own_task_group = anyio.create_task_group()
-        await (await self._own_task_group.__aenter__()).start(self.start)
-        return self
-
-    async def __aexit__(self, *exc_info) -> None:
-        await self.stop()
-        await self._own_task_group.__aexit__(None, None, None)
-
-    async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         async with anyio.create_task_group() as self._task_group:
             task_status.started()
             await anyio.sleep_forever()

@@ -39,6 +39,7 @@ from meshcollab.cs3 import (
 )
 
 from . import status
+from .service import Service
 from .settings import CollabSettings
 from .status import LockHolder
 
@@ -57,7 +58,7 @@ class LeaseState(enum.Enum):
     RELEASED = "released"
 
 
-class LockLease:
+class LockLease(Service):
     """Use as `async with LockLease(...) as lease:` (leaving releases the lock) or
     `await tg.start(lease.run)` and later `await lease.release()`.
 
@@ -114,16 +115,8 @@ class LockLease:
 
     # lifecycle
 
-    async def __aenter__(self) -> LockLease:
-        self._own_task_group = anyio.create_task_group()
-        await (await self._own_task_group.__aenter__()).start(self.run)
-        return self
-
-    async def __aexit__(self, *exc_info) -> None:
-        try:
-            await self.release()
-        finally:
-            await self._own_task_group.__aexit__(None, None, None)
+    async def stop(self) -> None:
+        await self.release()
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:

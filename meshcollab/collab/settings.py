@@ -33,6 +33,14 @@ class CollabSettings:
         if self.lock_kind not in ("auto", "cs3", "advisory"):
             raise ValueError(f"lock_kind must be auto, cs3 or advisory, not {self.lock_kind!r}")
 
+    @classmethod
+    def from_traits(cls, configurable: object, **overrides) -> CollabSettings:
+        """Read `save_delay`, `save_max_delay`, `lock_ttl` (and `lock_retry`, `lock_kind` if it has
+        them) from the extension app's traits."""
+        names = ("save_delay", "save_max_delay", "lock_ttl", "lock_retry", "lock_kind")
+        values = {name: getattr(configurable, name) for name in names if hasattr(configurable, name)}
+        return cls(**{**values, **overrides})
+
     @property
     def refresh_interval(self) -> float:
         """The lock is refreshed at a third of its TTL: two refreshes can fail before it expires."""

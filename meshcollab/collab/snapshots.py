@@ -42,6 +42,7 @@ from . import content, status
 from .lease import LeaseState, LockLease
 from .record import RoomRecord
 from .roomfile import RoomFile, conflict_copy_name
+from .service import Service
 from .settings import CollabSettings
 
 
@@ -62,7 +63,7 @@ class SaveOutcome(enum.Enum):
 RETRIED = (SaveOutcome.BLOCKED, SaveOutcome.FAILED)
 
 
-class SnapshotWriter:
+class SnapshotWriter(Service):
     """Use as `async with SnapshotWriter(...) as writer:` or `await tg.start(writer.run)`; call
     `await writer.final()` for the closing snapshot (it also stops the debouncing task).
 
@@ -115,15 +116,6 @@ class SnapshotWriter:
 
     # lifecycle
 
-    async def __aenter__(self) -> SnapshotWriter:
-        self._own_task_group = anyio.create_task_group()
-        await (await self._own_task_group.__aenter__()).start(self.run)
-        return self
-
-    async def __aexit__(self, *exc_info) -> None:
-        await self._stop()
-        await self._own_task_group.__aexit__(None, None, None)
-
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:
             with anyio.CancelScope() as self._scope:
@@ -137,7 +129,8 @@ class SnapshotWriter:
         finally:
             self._stopped.set()
 
-    async def _stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop debouncing (a write in progress finishes); nothing more is written."""
         if self._scope is not None:
             self._scope.cancel()
             await self._stopped.wait()
@@ -145,7 +138,7 @@ class SnapshotWriter:
     async def final(self) -> SaveOutcome:
         """The closing snapshot: stop debouncing, then write what is not written yet (if the lease
         allows; otherwise every edit stays in the document store for the next activation)."""
-        await self._stop()
+        await self.stop()
         return await self.save()
 
     async def _save_continuously(self) -> None:

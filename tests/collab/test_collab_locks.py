@@ -14,7 +14,7 @@ from jupyter_ydoc import YNotebook
 from lockless_gateway import lockless_gateway
 from room_clients import NOTEBOOK, notebook
 
-from meshcollab.collab import ADVISORY_KEY, LeaseState
+from meshcollab.collab import ADVISORY_KEY, LeaseState, RoomRecord
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session, LockType, Unsupported
 
 pytestmark = pytest.mark.anyio
@@ -195,3 +195,46 @@ async def test_storage_without_locks_falls_back_to_an_advisory_lock_and_says_so(
                     await eventually(lambda: _contains(einstein, path, "no_locks = 1"))
                 await eventually(lambda: c.server.registry.get(room) is None)
                 assert ADVISORY_KEY not in (await einstein.files.stat(path, metadata_keys=[ADVISORY_KEY])).metadata
+
+
+async def test_a_lock_left_by_a_server_that_died_is_taken_over_by_the_same_room(tmp_path, einstein, outsider, workdir):
+    path, resource = await new_notebook(einstein, workdir)
+    room = room_id(resource)
+    async with collab(tmp_path, einstein) as c:
+        # The room's previous activation locked the file and its server died before unlocking.
+        await RoomRecord(c.server.registry.store, room).set_lock_id("meshcollab-previous")
+        await outsider.locks.set(path, "meshcollab-previous", expiration=timedelta(minutes=5), app_name="meshcollab")
+        async with c.server.client(room=room) as client:
+            lease = c.lease(room)
+            assert lease.held
+            lock = await outsider.locks.get(path)
+            assert lock.lock_id == lease.lock_id != "meshcollab-previous"
+            append(client.doc, "\nafter_restart = 1")
+            await eventually(lambda: _contains(outsider, path, "after_restart = 1"))
+
+
+async def test_a_lock_of_another_meshcollab_room_is_not_taken_over(tmp_path, einstein, outsider, workdir):
+    path, resource = await new_notebook(einstein, workdir)
+    room = room_id(resource)
+    await outsider.locks.set(path, "meshcollab-elsewhere", expiration=timedelta(minutes=5), app_name="meshcollab")
+    async with collab(tmp_path, einstein) as c:
+        async with c.server.client(room=room) as client:
+            [notice] = await eventually(lambda: client.notices("save-blocked"))
+            assert notice["reason"] == "locked" and notice["holder"]["app"] == "meshcollab"
+            assert (await outsider.locks.get(path)).lock_id == "meshcollab-elsewhere"
+    await outsider.locks.unlock(path, "meshcollab-elsewhere", app_name="meshcollab")
+
+
+async def test_the_final_snapshot_is_written_when_the_room_closes(tmp_path, einstein, outsider, workdir):
+    path, resource = await new_notebook(einstein, workdir)
+    room = room_id(resource)
+    # No debounced write can happen before the room closes: only the final snapshot saves.
+    async with collab(tmp_path, einstein, save_delay=60, save_max_delay=120, room_close_delay=0.05) as c:
+        async with c.server.client(room=room) as client:
+            append(client.doc, "\nfinal = True")
+            live = c.server.registry.get(room)
+            await eventually(lambda: "final = True" in notebook(live.doc)["cells"][1]["source"])
+        assert "final" not in await cell_source(outsider, path)
+        await eventually(lambda: c.server.registry.get(room) is None)
+        assert "final = True" in await cell_source(outsider, path)
+        assert await outsider.locks.get(path) is None
