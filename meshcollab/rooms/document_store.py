@@ -82,7 +82,9 @@ class _LogSize:
 class DocumentStore(Service, LoggingConfigurable):
     """Durable Y history per room. Use as `async with store:` or `await tg.start(store.start)`."""
 
-    path = Unicode(help="The SQLite file that holds every room's update log, snapshots and metadata.").tag(config=True)
+    path = Unicode(
+        help="The SQLite file that holds every room's update log, snapshots and metadata."
+    ).tag(config=True)
     synchronous = Enum(
         ["FULL", "NORMAL"],
         default_value="FULL",
@@ -160,12 +162,12 @@ class DocumentStore(Service, LoggingConfigurable):
     async def load(self, room: str) -> StoredRoom:
         """The room's whole state as one update, read and merged off the event loop."""
         key, history_id = await self._room(room)
-        rows = await self._read(lambda db: db.execute("SELECT data FROM updates WHERE room=? ORDER BY id", (key,)).fetchall())
-        self._log_sizes[key] = _LogSize(len(rows), sum(len(data) for (data,) in rows))
-        if not rows:
+        updates = [data for _, data in await self._log(key)]
+        self._log_sizes[key] = _LogSize(len(updates), sum(map(len, updates)))
+        if not updates:
             return StoredRoom(None, history_id)
-        update = rows[0][0] if len(rows) == 1 else await anyio.to_thread.run_sync(merge_updates, *(data for (data,) in rows))
-        return StoredRoom(update, history_id)
+        merged = updates[0] if len(updates) == 1 else await anyio.to_thread.run_sync(merge_updates, *updates)
+        return StoredRoom(merged, history_id)
 
     async def append(self, room: str, update: bytes) -> None:
         """Store an update durably; returns once it is committed (together with everyone else's)."""
@@ -177,7 +179,8 @@ class DocumentStore(Service, LoggingConfigurable):
         self._wake.set()
         await batch.committed.wait()
         if batch.error is not None:
-            raise DocumentStoreError(f"could not store updates of room {room}: {batch.error}") from batch.error
+            problem = f"could not store an update of room {room}: {batch.error}"
+            raise DocumentStoreError(problem) from batch.error
 
     async def _write_pending(self) -> None:
         while True:
@@ -221,9 +224,7 @@ class DocumentStore(Service, LoggingConfigurable):
 
     async def _compact_key(self, key: int) -> None:
         try:
-            rows = await self._read(
-                lambda db: db.execute("SELECT id, data FROM updates WHERE room=? ORDER BY id", (key,)).fetchall()
-            )
+            rows = await self._log(key)
             if len(rows) < 2:
                 return
             last_id = rows[-1][0]
@@ -241,24 +242,21 @@ class DocumentStore(Service, LoggingConfigurable):
     # per-room metadata
 
     async def get_metadata(self, room: str, key: str) -> bytes | None:
-        """A value the integration keeps with the room (e.g. the last snapshot written to CS3 and its etag)."""
+        """A value the integration keeps with the room (e.g. the last snapshot written to CS3, its etag)."""
         room_key, _ = await self._room(room)
-        row = await self._read(
-            lambda db: db.execute("SELECT value FROM room_metadata WHERE room=? AND key=?", (room_key, key)).fetchone()
-        )
+        sql = "SELECT value FROM room_metadata WHERE room=? AND key=?"
+        row = await self._read(lambda db: db.execute(sql, (room_key, key)).fetchone())
         return None if row is None else row[0]
 
     async def set_metadata(self, room: str, key: str, value: bytes | None) -> None:
         """Set (or, with None, delete) a metadata value; durable on return."""
         room_key, _ = await self._room(room)
         if value is None:
-            await self._write(lambda db: _in_transaction(db, "DELETE FROM room_metadata WHERE room=? AND key=?", (room_key, key)))
+            sql, parameters = "DELETE FROM room_metadata WHERE room=? AND key=?", (room_key, key)
         else:
-            await self._write(
-                lambda db: _in_transaction(
-                    db, "INSERT OR REPLACE INTO room_metadata(room, key, value) VALUES (?, ?, ?)", (room_key, key, value)
-                )
-            )
+            sql = "INSERT OR REPLACE INTO room_metadata(room, key, value) VALUES (?, ?, ?)"
+            parameters = (room_key, key, value)
+        await self._write(lambda db: _in_transaction(db, sql, parameters))
 
     # plumbing
 
@@ -268,6 +266,10 @@ class DocumentStore(Service, LoggingConfigurable):
             known = await self._write(lambda db: _room_row(db, name))
             self._rooms[name] = known
         return known
+
+    async def _log(self, key: int) -> list[tuple[int, bytes]]:
+        sql = "SELECT id, data FROM updates WHERE room=? ORDER BY id"
+        return await self._read(lambda db: db.execute(sql, (key,)).fetchall())
 
     async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         if self._writer is None:

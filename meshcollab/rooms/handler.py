@@ -89,8 +89,8 @@ class RoomWebSocketHandler(WebSocketHandler):
             self.connection.lost()
 
     def get_compression_options(self) -> None:
-        # No permessage-deflate: each client would compress the same bytes again, and send_all
-        # writes plain frames.
+        # No permessage-deflate: it would compress the same bytes again for every client. (The plain
+        # frames of send_all would stay valid with it: a frame without RSV1 is not compressed.)
         return None
 
     # the Transport of the connection
@@ -100,7 +100,8 @@ class RoomWebSocketHandler(WebSocketHandler):
         connection = self.ws_connection
         if connection is None or connection.is_closing():
             raise WebSocketClosedError()
-        write = connection.stream.write(b"".join(part for message in messages for part in (_frame_header(message), message)))
+        frames = b"".join(part for message in messages for part in (_frame_header(message), message))
+        write = connection.stream.write(frames)
         if not write.done():
             # Wait on our own event: cancelling the wait must not cancel tornado's write.
             done = anyio.Event()

@@ -36,7 +36,8 @@ class RoomHooks:
         """The room went from no clients to one (e.g. take or check the lock). The client waits for it."""
 
     async def on_last_client(self, room: Room) -> None:
-        """The room went from one client to none; it unloads after `room_close_delay` unless one comes back."""
+        """The room went from one client to none; it unloads after `room_close_delay` unless one
+        comes back."""
 
     async def on_close(self, room: Room) -> None:
         """The room is unloading (idle, or the server stops): write the final snapshot, release the lock.

@@ -109,7 +109,8 @@ class _Reader:
         length = self.var_uint(f"length of {what}")
         end = self.pos + length
         if end > len(self.data):
-            raise ProtocolError(f"truncated message: {what} announces {length} bytes, {len(self.data) - self.pos} left")
+            left = len(self.data) - self.pos
+            raise ProtocolError(f"truncated message: {what} announces {length} bytes, {left} left")
         chunk = self.data[self.pos : end]
         self.pos = end
         return chunk
@@ -122,7 +123,8 @@ class _Reader:
 
     def end(self, what: str) -> None:
         if self.pos != len(self.data):
-            raise ProtocolError(f"malformed message: {len(self.data) - self.pos} unexpected bytes after {what}")
+            extra = len(self.data) - self.pos
+            raise ProtocolError(f"malformed message: {extra} unexpected bytes after {what}")
 
 
 def decode(message: bytes) -> Message:
@@ -165,7 +167,8 @@ def decode_awareness(payload: bytes) -> AwarenessUpdate:
         try:
             json.loads(state)
         except ValueError:
-            raise ProtocolError(f"malformed message: awareness state of client {client_id} is not JSON") from None
+            problem = f"malformed message: awareness state of client {client_id} is not JSON"
+            raise ProtocolError(problem) from None
         entries.append(AwarenessEntry(client_id, clock, state))
     reader.end("the awareness entries")
     return AwarenessUpdate(tuple(entries))
@@ -234,7 +237,8 @@ class Notice:
     details: dict | None = None
 
     def encode(self) -> bytes:
-        return encode_raw_json({"type": "notice", "code": self.code, "message": self.message, **(self.details or {})})
+        details = self.details or {}
+        return encode_raw_json({"type": "notice", "code": self.code, "message": self.message, **details})
 
 
 def decode_raw_json(message: bytes) -> dict:

@@ -1,8 +1,9 @@
 """The loaded rooms, by room id: loaded on first use, unloaded after their last client leaves.
 
-A room id is opaque here (the extension makes it `{format}:{type}:{fileId}`, the file id encoding a
-CS3 resource id). A room that unloads and loads again, in this process or after a restart, reads its
-Y history back from the document store, so it is the same document to every client that knew it.
+A document room's id is `{format}:{type}:{fileId}`, the file id encoding a CS3 resource id (the
+extension makes it; here it is only a key). A room that unloads and loads again, in this process or
+after a restart, reads its Y history back from the document store, so it is the same document to
+every client that knew it.
 
 sessionId: the room's history id, which the store keeps with the room. The session endpoint returns
 it; JupyterLab sends it back when it (re)connects. It does not change when the server restarts or the
@@ -53,7 +54,10 @@ class RoomRegistry(Service, LoggingConfigurable):
     ).tag(config=True)
 
     def __init__(
-        self, store: DocumentStore, hooks_factory: Callable[[str], RoomHooks] = lambda room_id: RoomHooks(), **kwargs
+        self,
+        store: DocumentStore,
+        hooks_factory: Callable[[str], RoomHooks] = lambda room_id: RoomHooks(),
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.store = store

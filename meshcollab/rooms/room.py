@@ -41,6 +41,8 @@ EMPTY_UPDATE = b"\x00\x00"
 MAX_UNFLUSHED_UPDATES = 1000
 MAX_UNFLUSHED_BYTES = 8 * 1024 * 1024
 
+STORE_FAILED = "the server cannot store edits now; reconnect later"
+
 READ_ONLY = Notice(
     "read-only",
     "You can view this document but not edit it: your changes are not saved and not shown to others.",
@@ -59,7 +61,7 @@ class SessionMismatch(Exception):
     """The client's document comes from another history of this room: merging it would duplicate content."""
 
     def __init__(self, room_id: str, session_id: str | None) -> None:
-        super().__init__(f"room {room_id}: session {session_id!r} belongs to another history of this document")
+        super().__init__(f"room {room_id}: session {session_id!r} belongs to another history of the document")
         self.session_id = session_id
 
 
@@ -335,7 +337,7 @@ class Room:
             except DocumentStoreError as error:
                 self.log.error("Room %s: %s; closing the room", self.id, error)
                 for connection in self._members:
-                    connection.close(CloseCode.INTERNAL_ERROR, "the server cannot store edits now; reconnect later")
+                    connection.close(CloseCode.INTERNAL_ERROR, STORE_FAILED)
                 self.stop()
                 return
 
@@ -348,7 +350,7 @@ class Room:
         try:
             if self._store is not None:
                 # One row per flush: fewer rows and bytes per keystroke, and the same history.
-                await self._store.append(self.id, updates[0] if len(updates) == 1 else merge_updates(*updates))
+                await self._store.append(self.id, merge_updates(*updates) if len(updates) > 1 else updates[0])
         except DocumentStoreError as error:
             self._failure = error  # what is in memory is not durable: this room instance must go
             self._open_batch.set()  # nothing will be flushed any more: waiters learn of the failure

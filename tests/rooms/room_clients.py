@@ -41,7 +41,14 @@ GLOBAL_AWARENESS = "JupyterLab:globalAwareness"
 NOTEBOOK = {
     "cells": [
         {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": "# Mesh"},
-        {"cell_type": "code", "id": "first", "metadata": {}, "source": "x = 1", "outputs": [], "execution_count": None},
+        {
+            "cell_type": "code",
+            "id": "first",
+            "metadata": {},
+            "source": "x = 1",
+            "outputs": [],
+            "execution_count": None,
+        },
     ],
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
     "nbformat": 4,
@@ -106,7 +113,8 @@ class TestRoomHandler(RoomWebSocketHandler):
     """`?role=viewer` stands for what the extension learns from CS3 permissions."""
 
     async def room_access(self, room_id: str) -> RoomAccess:
-        return RoomAccess.READ_ONLY if self.get_query_argument("role", "") == "viewer" else RoomAccess.READ_WRITE
+        viewer = self.get_query_argument("role", "") == "viewer"
+        return RoomAccess.READ_ONLY if viewer else RoomAccess.READ_WRITE
 
 
 class RoomServer:
@@ -127,10 +135,14 @@ class RoomServer:
 
 @asynccontextmanager
 async def serve(
-    data: Path, hooks_factory: Callable[[str], NotebookHooks] = lambda room: NotebookHooks(), port: int = 0, **config
+    data: Path,
+    hooks_factory: Callable[[str], NotebookHooks] = lambda room: NotebookHooks(),
+    port: int = 0,
+    **config,
 ):
     """A meshcollab room server on a loopback port over the store in `data` (reused across restarts)."""
-    store_config = {key: config.pop(key) for key in ("compact_after_updates", "compact_after_bytes") if key in config}
+    store_traits = ("compact_after_updates", "compact_after_bytes")
+    store_config = {key: config.pop(key) for key in store_traits if key in config}
     made: dict[str, NotebookHooks] = {}
 
     def hooks(room_id: str) -> NotebookHooks:
@@ -246,6 +258,12 @@ class YClient:
                 else:
                     self.awareness[entry.client_id] = entry.state
 
+    def raw_of_type(self, kind: str) -> list[dict]:
+        return [message for message in self.raw if message.get("type") == kind]
+
     def notices(self, code: str) -> list[dict]:
-        return [message for message in self.raw if message.get("type") == "notice" and message.get("code") == code]
+        return [message for message in self.raw_of_type("notice") if message.get("code") == code]
+
+    def save_answers(self) -> list[dict]:
+        return self.raw_of_type("save")
 

@@ -86,26 +86,26 @@ async def test_a_save_request_is_answered_with_its_real_outcome(tmp_path):
             type_into(client.doc, 1, "!")
             server.hooks[ROOM].save_status = next(outcomes)
             client.save(7)
-            await until(lambda: any(message.get("type") == "save" for message in client.raw))
+            await until(lambda: client.save_answers())
             server.hooks[ROOM].save_status = next(outcomes)
             client.save(8)
-            await until(lambda: len([message for message in client.raw if message.get("type") == "save"]) == 2)
-            answers = [message for message in client.raw if message.get("type") == "save"]
-            assert answers == [
+            await until(lambda: len(client.save_answers()) == 2)
+            assert client.save_answers() == [
                 {"type": "save", "responseTo": 7, "status": "success"},
                 {"type": "save", "responseTo": 8, "status": "failed"},
             ]
         async with server.client(role="viewer") as viewer:
             viewer.save(1)
-            await until(lambda: any(message.get("type") == "save" for message in viewer.raw))
-            assert {"type": "save", "responseTo": 1, "status": "failed"} in viewer.raw
+            await until(lambda: viewer.save_answers())
+            assert viewer.save_answers() == [{"type": "save", "responseTo": 1, "status": "failed"}]
         assert server.hooks[ROOM].calls.count("on_save_request") == 2
 
 
 async def test_the_room_status_reaches_present_and_later_clients(tmp_path):
     async with serve(tmp_path) as server:
         async with server.client() as present:
-            locked = Notice("save-blocked", "Cannot save: the file is locked by another application.", {"holder": "onlyoffice"})
+            message = "Cannot save: the file is locked by another application."
+            locked = Notice("save-blocked", message, {"holder": "onlyoffice"})
             server.registry.get(ROOM).set_status(locked)
             await until(lambda: present.notices("save-blocked"))
             async with server.client(Doc()) as later:

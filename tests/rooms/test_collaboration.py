@@ -19,7 +19,7 @@ async def test_three_clients_editing_concurrently_converge(tmp_path):
             for round_ in range(20):
                 for name, client in (("a", a), ("b", b), ("c", c)):
                     type_into(client.doc, 1, f"\n{name}{round_}", keystrokes=False)
-            YNotebook(b.doc).append_cell({"cell_type": "code", "source": "from b", "metadata": {}, "outputs": []})
+            YNotebook(b.doc).append_cell({"cell_type": "code", "source": "from b", "metadata": {}})
             YNotebook(c.doc).append_cell({"cell_type": "markdown", "source": "from c", "metadata": {}})
 
             room = server.registry.get(a.room)
@@ -84,7 +84,8 @@ async def test_the_global_awareness_room_relays_who_is_where_and_stores_nothing(
     async with serve(tmp_path) as server:
         async with server.client(room=GLOBAL_AWARENESS, sessionId=None) as alice:
             async with server.client(room=GLOBAL_AWARENESS, sessionId=None) as bob:
-                alice.set_awareness(alice.doc.client_id, 1, '{"user":{"name":"alice"},"current":"notebook:a.ipynb"}')
+                state = '{"user":{"name":"alice"},"current":"notebook:a.ipynb"}'
+                alice.set_awareness(alice.doc.client_id, 1, state)
                 await until(lambda: alice.doc.client_id in bob.awareness)
         assert await server.registry.store.get_metadata(GLOBAL_AWARENESS, "anything") is None
         assert (await server.registry.store.load(GLOBAL_AWARENESS)).update is None

@@ -105,7 +105,8 @@ def test_compaction_never_changes_content_nor_breaks_an_old_client(seed, edits, 
     async def scenario(folder: Path) -> None:
         doc, text, updates = text_doc("start")
         old = None
-        async with DocumentStore(path=str(folder / "rooms.sqlite3"), compact_after_updates=compact_after) as store:
+        store = DocumentStore(path=str(folder / "rooms.sqlite3"), compact_after_updates=compact_after)
+        async with store:
             await store.append("room", updates[-1])
             for index in range(edits):
                 edit(text, rnd)

@@ -95,7 +95,8 @@ async def test_a_client_from_a_lost_history_is_told_to_reload(tmp_path):
         await stale.connect()
         await until(lambda: stale.closed)
         assert stale.close_code == CloseCode.SESSION_EXPIRED
-        assert json.loads(stale.close_reason) == {"reason": "unknown_session", "sessionId": old_session, "reloadable": True}
+        reason = {"reason": "unknown_session", "sessionId": old_session, "reloadable": True}
+        assert json.loads(stale.close_reason) == reason
         async with server.client(Doc()) as fresh:
             assert_no_duplicated_cells(fresh.doc, 2)  # nothing of the stale document came in
 

@@ -49,7 +49,8 @@ def test_encodings_round_trip_and_match_the_frontend():
     frontend.write_var_string("save")
     frontend.write_var_uint(300)
     assert frontend.to_bytes() == encode_save_request(300)
-    assert decode_raw_json(encode_save_reply(300, "failed")) == {"type": "save", "responseTo": 300, "status": "failed"}
+    reply = {"type": "save", "responseTo": 300, "status": "failed"}
+    assert decode_raw_json(encode_save_reply(300, "failed")) == reply
     assert decode_raw_json(Notice("read-only", "no", {"path": "a.ipynb"}).encode()) == {
         "type": "notice",
         "code": "read-only",
