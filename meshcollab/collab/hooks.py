@@ -26,12 +26,12 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from meshcollab.cs3 import CS3Session, Resource
 from meshcollab.rooms import DocumentStore, Room, RoomHooks, SaveStatus
+from meshcollab.rooms.service import Service
 
 from . import content, status
 from .lease import LeaseState, LockLease
 from .record import RoomRecord
 from .roomfile import RoomFile
-from .service import Service
 from .settings import CollabSettings
 from .snapshots import SaveOutcome, SnapshotWriter
 
@@ -41,7 +41,7 @@ READ_ATTEMPTS = 3  # reads of a file that keeps changing under the reader
 class RoomFiles(Service):
     """Keeps the files of active rooms: one `Activation` (lease + snapshot writer) per active room.
 
-    Use as `async with files:` or `await tg.start(files.run)` / `await files.stop()`; start it
+    Use as `async with files:` or `await tg.start(files.start)` / `await files.stop()`; start it
     before the room registry and stop it after (stopping closes what is still active: final
     snapshots, then unlocks). `hooks` is the registry's hooks factory.
     """
@@ -64,7 +64,7 @@ class RoomFiles(Service):
     def hooks(self, room_id: str) -> CS3RoomHooks:
         return CS3RoomHooks(room_id, self)
 
-    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         async with anyio.create_task_group() as self._task_group:
             task_status.started()
             await anyio.sleep_forever()
@@ -82,7 +82,7 @@ class RoomFiles(Service):
             raise RuntimeError("RoomFiles is not running")
         activation = Activation(room, hooks.file, self)
         self._active.add(activation)
-        await self._task_group.start(activation.run)
+        await self._task_group.start(activation.start)
         return activation
 
     def deactivated(self, activation: Activation) -> None:
@@ -103,7 +103,7 @@ class Activation:
         self._closing = anyio.Event()
         self.done = anyio.Event()
 
-    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         files, log = self._files, self._files.log
         started = False
         try:
@@ -116,7 +116,9 @@ class Activation:
                 on_change=self._lease_changed,
                 previous_lock_id=previous,
             )
-            await self.record.set_lock_id(lease.lock_id)  # before locking: a crash leaves a lock we can take over
+            await self.record.set_lock_id(
+                lease.lock_id
+            )  # before locking: a crash leaves a lock we can take over
             self.lease = lease
             async with lease:
                 writer = SnapshotWriter(

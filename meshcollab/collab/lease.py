@@ -21,7 +21,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import anyio
 from anyio.abc import TaskStatus
@@ -37,9 +37,9 @@ from meshcollab.cs3 import (
     ServerError,
     Unsupported,
 )
+from meshcollab.rooms.service import Service
 
 from . import status
-from .service import Service
 from .settings import CollabSettings
 from .status import LockHolder
 
@@ -60,7 +60,7 @@ class LeaseState(enum.Enum):
 
 class LockLease(Service):
     """Use as `async with LockLease(...) as lease:` (leaving releases the lock) or
-    `await tg.start(lease.run)` and later `await lease.release()`.
+    `await tg.start(lease.start)` and later `await lease.release()`.
 
     The first attempt to lock is made before it counts as started, so `state` is known from then on.
     `on_change(lease)` is called (synchronously) at every change of `state`, `holder` or `advisory`.
@@ -118,7 +118,7 @@ class LockLease(Service):
     async def stop(self) -> None:
         await self.release()
 
-    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:
             with anyio.CancelScope() as self._scope:
                 await self._attempt()
@@ -150,7 +150,10 @@ class LockLease(Service):
                     pass  # expired, or no longer ours
                 except CS3Error as error:
                     self._log.warning(
-                        "Could not unlock %s (%s); the lock expires by itself at %s", self.target, error, self.expires
+                        "Could not unlock %s (%s); the lock expires by itself at %s",
+                        self.target,
+                        error,
+                        self.expires,
                     )
         self._set(LeaseState.RELEASED)
 
@@ -174,12 +177,14 @@ class LockLease(Service):
             self._set(LeaseState.UNREACHABLE, error=str(error))
 
     def _expiration(self) -> datetime:
-        return datetime.now(timezone.utc) + timedelta(seconds=self._settings.lock_ttl)
+        return datetime.now(UTC) + timedelta(seconds=self._settings.lock_ttl)
 
     async def _take(self, session: CS3Session) -> None:
         expires = self._expiration()
         try:
-            await session.locks.set(self.target, self.lock_id, expiration=expires, app_name=self._settings.app_name)
+            await session.locks.set(
+                self.target, self.lock_id, expiration=expires, app_name=self._settings.app_name
+            )
         except (Unsupported, ServerError) as error:
             if self._settings.lock_kind != "auto":
                 raise
@@ -192,7 +197,10 @@ class LockLease(Service):
             if lock is None:  # it went in between: try again at once
                 self._wake.set()
                 return
-            if lock.lock_id not in (self.lock_id, self._previous_lock_id) or lock.app_name != self._settings.app_name:
+            if (
+                lock.lock_id not in (self.lock_id, self._previous_lock_id)
+                or lock.app_name != self._settings.app_name
+            ):
                 self._set_blocked(_holder_of(lock))
                 return
             # Ours: taken by a call whose answer was lost, or left by this room's previous activation.
@@ -208,7 +216,9 @@ class LockLease(Service):
     async def _refresh(self, session: CS3Session) -> None:
         expires = self._expiration()
         try:
-            await session.locks.refresh(self.target, self.lock_id, expiration=expires, app_name=self._settings.app_name)
+            await session.locks.refresh(
+                self.target, self.lock_id, expiration=expires, app_name=self._settings.app_name
+            )
         except (Conflict, NotFound) as error:
             self._log.warning("Lock of %s was lost (%s); taking it again", self.target, error)
             self._set(LeaseState.LOST)
@@ -246,9 +256,11 @@ class LockLease(Service):
         current = await self._read_advisory(session)
         if current is not None and current.get("lock_id") not in (self.lock_id, self._previous_lock_id):
             expires = _parse_time(current.get("expires"))
-            if expires is None or expires > datetime.now(timezone.utc):
+            if expires is None or expires > datetime.now(UTC):
                 self._set_blocked(
-                    LockHolder(str(current.get("app", "")), str(current.get("user", "")), expires, advisory=True)
+                    LockHolder(
+                        str(current.get("app", "")), str(current.get("user", "")), expires, advisory=True
+                    )
                 )
                 return
         expires = self._expiration()
@@ -281,4 +293,4 @@ def _parse_time(text: object) -> datetime | None:
         moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -4,7 +4,7 @@ conflict copies next to it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from meshcollab.cs3 import ResourceId
 
@@ -47,7 +47,7 @@ class RoomFile:
 def conflict_copy_name(name: str, user: str, when: datetime | None = None) -> str:
     """`nb.ipynb` → `nb.<user>.<YYYY-MM-DD_HH_MM_SS>.conflict.ipynb` (UTC); `data.txt` →
     `data.<user>.<stamp>.conflict.txt`; a name without extension gets `.conflict` at the end."""
-    stamp = (when or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%d_%H_%M_%S")
+    stamp = (when or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%d_%H_%M_%S")
     user = "".join(c if c.isalnum() or c in "-_@" else "_" for c in user) or "unknown"
     stem, dot, extension = name.rpartition(".")
     if not dot or not stem:  # "README", ".bashrc"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import anyio
 from anyio.abc import TaskStatus
@@ -37,12 +37,12 @@ from meshcollab.cs3 import (
     Resource,
 )
 from meshcollab.rooms import Notice
+from meshcollab.rooms.service import Service
 
 from . import content, status
-from .lease import LeaseState, LockLease
+from .lease import LockLease
 from .record import RoomRecord
 from .roomfile import RoomFile, conflict_copy_name
-from .service import Service
 from .settings import CollabSettings
 
 
@@ -64,7 +64,7 @@ RETRIED = (SaveOutcome.BLOCKED, SaveOutcome.FAILED)
 
 
 class SnapshotWriter(Service):
-    """Use as `async with SnapshotWriter(...) as writer:` or `await tg.start(writer.run)`; call
+    """Use as `async with SnapshotWriter(...) as writer:` or `await tg.start(writer.start)`; call
     `await writer.final()` for the closing snapshot (it also stops the debouncing task).
 
     `report` sets the room's status, `notify` sends a one-off notice (see status.py)."""
@@ -116,14 +116,16 @@ class SnapshotWriter(Service):
 
     # lifecycle
 
-    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:
             with anyio.CancelScope() as self._scope:
                 self.etag, self.last_snapshot = await self._record.last_snapshot()
                 try:
                     self._resource = await self._session().files.stat(self._file.resource_id)
                 except CS3Error as error:
-                    self._log.info("Snapshot writer of %s: cannot stat the file yet: %s", self._file.room_id, error)
+                    self._log.info(
+                        "Snapshot writer of %s: cannot stat the file yet: %s", self._file.room_id, error
+                    )
                 task_status.started()
                 await self._save_continuously()
         finally:
@@ -154,7 +156,8 @@ class SnapshotWriter(Service):
     async def _debounce(self) -> None:
         while True:
             deadline = min(
-                self._last_change + self._settings.save_delay, self._first_change + self._settings.save_max_delay
+                self._last_change + self._settings.save_delay,
+                self._first_change + self._settings.save_max_delay,
             )
             remaining = deadline - anyio.current_time()
             if remaining <= 0:
@@ -221,7 +224,7 @@ class SnapshotWriter(Service):
             self._log.warning("File of %s changed outside the room: %s", self._file.room_id, error)
             return await self._keep_both(session, snapshot)
         self.etag, self.last_snapshot, self._resource = resource.etag, snapshot, resource
-        self.saved_at = datetime.now(timezone.utc)
+        self.saved_at = datetime.now(UTC)
         self.writes += 1
         await self._record.snapshot_written(resource.etag, snapshot)
         self._report(self.status_notice())
@@ -251,7 +254,7 @@ class SnapshotWriter(Service):
                 "copy": copy.path,
                 "copy_id": copy.id.encode(),
                 "file_etag": outside.etag if outside else None,
-                "at": status.iso(datetime.now(timezone.utc)),
+                "at": status.iso(datetime.now(UTC)),
             }
         )
         self._notify(status.conflict_copy(copy.path, known.path, outside.etag if outside else None))
@@ -288,4 +291,8 @@ def _numbered(target, attempt: int):
     path = target.path if isinstance(target, Reference) else target
     stem, _, extension = path.rpartition(".conflict")
     numbered = f"{stem}.conflict-{attempt}{extension}"
-    return Reference(resource_id=target.resource_id, path=numbered) if isinstance(target, Reference) else numbered
+    return (
+        Reference(resource_id=target.resource_id, path=numbered)
+        if isinstance(target, Reference)
+        else numbered
+    )

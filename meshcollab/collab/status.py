@@ -34,7 +34,7 @@ One-off notices (`room.notify`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from meshcollab.rooms import Notice
 
@@ -42,7 +42,7 @@ from meshcollab.rooms import Notice
 def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,11 @@ _KEPT = "Your edits are kept in the room and will be saved when this is resolved
 
 
 def blocked(reason: str, message: str, **details) -> Notice:
-    return Notice("save-blocked", f"Cannot save to CS3: {message}. {_KEPT}", {"reason": reason, "edits_kept": True, **details})
+    return Notice(
+        "save-blocked",
+        f"Cannot save to CS3: {message}. {_KEPT}",
+        {"reason": reason, "edits_kept": True, **details},
+    )
 
 
 def locked(holder: LockHolder) -> Notice:
@@ -98,7 +102,9 @@ def locked(holder: LockHolder) -> Notice:
 def lock_lost(holder: LockHolder | None) -> Notice:
     taken = f": it is now held by {holder.describe()}" if holder else ""
     return blocked(
-        "lock-lost", f"this room lost its lock on the file{taken}", holder=holder.to_json() if holder else None
+        "lock-lost",
+        f"this room lost its lock on the file{taken}",
+        holder=holder.to_json() if holder else None,
     )
 
 
@@ -107,7 +113,9 @@ def read_only(error: str) -> Notice:
 
 
 def not_found(error: str) -> Notice:
-    return blocked("not-found", "the file no longer exists in CS3 (deleted, moved out of reach or unshared)", error=error)
+    return blocked(
+        "not-found", "the file no longer exists in CS3 (deleted, moved out of reach or unshared)", error=error
+    )
 
 
 def unreachable(error: str) -> Notice:

@@ -14,10 +14,10 @@ import anyio
 # The room test helpers (real y-websocket clients, the room server) live beside the room tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "rooms"))
 
-from room_clients import RoomServer, serve  # noqa: E402
+from room_clients import RoomServer, serve
 
-from meshcollab.collab import CollabSettings, RoomFiles  # noqa: E402
-from meshcollab.cs3 import CS3Session, Resource  # noqa: E402
+from meshcollab.collab import CollabSettings, RoomFiles
+from meshcollab.cs3 import CS3Session, Resource
 
 TIMEOUT = 30  # seconds: a bound on waiting for a condition, never a measurement
 
@@ -64,7 +64,9 @@ async def collab(tmp_path: Path, session: CS3Session, room_close_delay: float = 
     """A room server whose rooms keep their files in CS3 as `session`'s user."""
     settings = {"save_delay": 0.05, "save_max_delay": 0.5, "lock_ttl": 5.0, "lock_retry": 0.2, **settings}
     made: dict[str, RoomFiles] = {}
-    async with serve(tmp_path, lambda room: made["files"].hooks(room), room_close_delay=room_close_delay) as server:
+    async with serve(
+        tmp_path, lambda room: made["files"].hooks(room), room_close_delay=room_close_delay
+    ) as server:
         async with RoomFiles(server.registry.store, lambda: session, CollabSettings(**settings)) as files:
             made["files"] = files
             yield Collab(server, files)

@@ -37,7 +37,11 @@ class _Forwarder(grpc.GenericRpcHandler):
         call = self._upstream.unary_unary(details.method)
 
         async def forward(request: bytes, context) -> bytes:
-            metadata = [(k, v) for k, v in context.invocation_metadata() if not k.startswith(":") and k != "user-agent"]
+            metadata = [
+                (k, v)
+                for k, v in context.invocation_metadata()
+                if not k.startswith(":") and k != "user-agent"
+            ]
             return await call(request, metadata=metadata)
 
         return grpc.unary_unary_rpc_method_handler(forward)

@@ -84,7 +84,9 @@ async def _copy_has(session, path, text) -> bool:
     return text.encode() in await session.files.read_bytes(path)
 
 
-async def test_an_outside_change_while_the_room_was_closed_is_not_overwritten(tmp_path, einstein, outsider, workdir):
+async def test_an_outside_change_while_the_room_was_closed_is_not_overwritten(
+    tmp_path, einstein, outsider, workdir
+):
     path = f"{workdir}/nb.ipynb"
     resource = await einstein.files.write(path, json.dumps(NOTEBOOK).encode())
     room = room_id(resource)

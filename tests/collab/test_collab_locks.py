@@ -5,7 +5,7 @@ it goes; refreshes keep the lock past its TTL; a stolen lock stops writing; advi
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
@@ -34,7 +34,9 @@ async def new_notebook(session: CS3Session, workdir: str, name: str = "nb.ipynb"
     return path, await session.files.write(path, json.dumps(NOTEBOOK).encode())
 
 
-async def test_the_room_holds_a_meshcollab_lock_while_active_and_none_after(tmp_path, einstein, outsider, workdir):
+async def test_the_room_holds_a_meshcollab_lock_while_active_and_none_after(
+    tmp_path, einstein, outsider, workdir
+):
     path, resource = await new_notebook(einstein, workdir)
     room = room_id(resource)
     async with collab(tmp_path, einstein, room_close_delay=0.1) as c:
@@ -44,7 +46,7 @@ async def test_the_room_holds_a_meshcollab_lock_while_active_and_none_after(tmp_
             assert lock is not None
             assert lock.app_name == "meshcollab" and lock.type is LockType.WRITE
             assert lock.lock_id == c.lease(room).lock_id
-            assert lock.expiration > datetime.now(timezone.utc)
+            assert lock.expiration > datetime.now(UTC)
             append(client.doc, "\nlast = 1")
         # The last client left: after room_close_delay the final snapshot, then the unlock.
         await eventually(lambda: c.server.registry.get(room) is None)
@@ -108,7 +110,7 @@ async def test_refreshes_keep_the_lock_past_its_ttl(tmp_path, einstein, outsider
         async with c.server.client(room=room) as client:
             first = await outsider.locks.get(path)
             # Wait until well past the first lock's expiry (a wait for a condition, not a measurement).
-            await eventually(lambda: datetime.now(timezone.utc) > first.expiration + _seconds(ttl))
+            await eventually(lambda: datetime.now(UTC) > first.expiration + _seconds(ttl))
             later = await outsider.locks.get(path)
             assert later is not None and later.lock_id == first.lock_id
             assert later.expiration > first.expiration
@@ -132,7 +134,9 @@ async def test_a_stolen_lock_stops_writing_and_is_taken_back_when_free(tmp_path,
             await eventually(lambda: lease.state is LeaseState.LOST)
             # Told at once that the lock was lost, then who holds it now.
             notice = await eventually(
-                lambda: [n for n in client.notices("save-blocked") if n["reason"] == "lock-lost" and n["holder"]]
+                lambda: [
+                    n for n in client.notices("save-blocked") if n["reason"] == "lock-lost" and n["holder"]
+                ]
             )
             assert notice[-1]["holder"]["app"] == "other-app"
             before = await outsider.files.stat(path)
@@ -157,14 +161,21 @@ async def test_advisory_lock_in_metadata_when_the_storage_has_no_locks(tmp_path,
         async with c.server.client(room=room) as client:
             [notice] = await eventually(lambda: client.notices("save-blocked"))
             assert notice["reason"] == "locked"
-            assert notice["holder"] == {"app": "notebook-tool", "user": "marie", "expires": "2999-01-01T00:00:00Z", "advisory": True}
+            assert notice["holder"] == {
+                "app": "notebook-tool",
+                "user": "marie",
+                "expires": "2999-01-01T00:00:00Z",
+                "advisory": True,
+            }
             append(client.doc, "\nadvisory = 1")
             await anyio.sleep(0.3)
             assert (await outsider.files.stat(path)).etag == resource.etag
 
             await outsider.files.unset_metadata(path, [ADVISORY_KEY])
             await eventually(lambda: c.lease(room).held)
-            marked = json.loads((await outsider.files.stat(path, metadata_keys=[ADVISORY_KEY])).metadata[ADVISORY_KEY])
+            marked = json.loads(
+                (await outsider.files.stat(path, metadata_keys=[ADVISORY_KEY])).metadata[ADVISORY_KEY]
+            )
             assert marked["app"] == "meshcollab" and marked["user"] == "einstein"
             assert marked["lock_id"] == c.lease(room).lock_id
             await eventually(lambda: _contains(outsider, path, "advisory = 1"))
@@ -177,7 +188,9 @@ async def test_advisory_lock_in_metadata_when_the_storage_has_no_locks(tmp_path,
 
 async def test_storage_without_locks_falls_back_to_an_advisory_lock_and_says_so(tmp_path, store, workdir):
     async with lockless_gateway(store.grpc_address) as address:
-        async with CS3Gateway(CS3Config(gateway=address, deadline=15, retries=2, retry_backoff=0.05)) as gateway:
+        async with CS3Gateway(
+            CS3Config(gateway=address, deadline=15, retries=2, retry_backoff=0.05)
+        ) as gateway:
             einstein = await gateway.login_basic("einstein", "relativity")
             with pytest.raises(Unsupported):
                 await einstein.locks.set(f"{workdir}/probe", "x")  # as Reva's local driver answers
@@ -194,16 +207,23 @@ async def test_storage_without_locks_falls_back_to_an_advisory_lock_and_says_so(
                     append(client.doc, "\nno_locks = 1")
                     await eventually(lambda: _contains(einstein, path, "no_locks = 1"))
                 await eventually(lambda: c.server.registry.get(room) is None)
-                assert ADVISORY_KEY not in (await einstein.files.stat(path, metadata_keys=[ADVISORY_KEY])).metadata
+                assert (
+                    ADVISORY_KEY
+                    not in (await einstein.files.stat(path, metadata_keys=[ADVISORY_KEY])).metadata
+                )
 
 
-async def test_a_lock_left_by_a_server_that_died_is_taken_over_by_the_same_room(tmp_path, einstein, outsider, workdir):
+async def test_a_lock_left_by_a_server_that_died_is_taken_over_by_the_same_room(
+    tmp_path, einstein, outsider, workdir
+):
     path, resource = await new_notebook(einstein, workdir)
     room = room_id(resource)
     async with collab(tmp_path, einstein) as c:
         # The room's previous activation locked the file and its server died before unlocking.
         await RoomRecord(c.server.registry.store, room).set_lock_id("meshcollab-previous")
-        await outsider.locks.set(path, "meshcollab-previous", expiration=timedelta(minutes=5), app_name="meshcollab")
+        await outsider.locks.set(
+            path, "meshcollab-previous", expiration=timedelta(minutes=5), app_name="meshcollab"
+        )
         async with c.server.client(room=room) as client:
             lease = c.lease(room)
             assert lease.held
@@ -216,12 +236,13 @@ async def test_a_lock_left_by_a_server_that_died_is_taken_over_by_the_same_room(
 async def test_a_lock_of_another_meshcollab_room_is_not_taken_over(tmp_path, einstein, outsider, workdir):
     path, resource = await new_notebook(einstein, workdir)
     room = room_id(resource)
-    await outsider.locks.set(path, "meshcollab-elsewhere", expiration=timedelta(minutes=5), app_name="meshcollab")
-    async with collab(tmp_path, einstein) as c:
-        async with c.server.client(room=room) as client:
-            [notice] = await eventually(lambda: client.notices("save-blocked"))
-            assert notice["reason"] == "locked" and notice["holder"]["app"] == "meshcollab"
-            assert (await outsider.locks.get(path)).lock_id == "meshcollab-elsewhere"
+    await outsider.locks.set(
+        path, "meshcollab-elsewhere", expiration=timedelta(minutes=5), app_name="meshcollab"
+    )
+    async with collab(tmp_path, einstein) as c, c.server.client(room=room) as client:
+        [notice] = await eventually(lambda: client.notices("save-blocked"))
+        assert notice["reason"] == "locked" and notice["holder"]["app"] == "meshcollab"
+        assert (await outsider.locks.get(path)).lock_id == "meshcollab-elsewhere"
     await outsider.locks.unlock(path, "meshcollab-elsewhere", app_name="meshcollab")
 
 

@@ -142,7 +142,11 @@ async def _has(room, text: str) -> bool:
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"cells": [', b'{"cells": 3, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', b"\xff\xfe not utf-8"],
+    [
+        b'{"cells": [',
+        b'{"cells": 3, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+        b"\xff\xfe not utf-8",
+    ],
     ids=["not-json", "invalid-structure", "not-utf8"],
 )
 async def test_an_invalid_notebook_in_cs3_fails_the_room_load_clearly(tmp_path, einstein, workdir, content):

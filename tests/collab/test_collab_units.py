@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import anyio
 import nbformat
@@ -15,7 +15,7 @@ from meshcollab.collab import CollabSettings, InvalidContent, NotARoomFile, Room
 from meshcollab.collab.content import load, parse_notebook, snapshot
 from meshcollab.cs3 import ResourceId
 
-WHEN = datetime(2026, 11, 28, 10, 2, 3, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 28, 10, 2, 3, tzinfo=UTC)
 RID = ResourceId(storage_id="st", opaque_id="op", space_id="sp")
 
 
@@ -41,13 +41,20 @@ def test_room_ids_name_the_file_and_its_kind():
     assert file == RoomFile(RID, "notebook") and file.is_notebook
     assert RoomFile.parse(f"text:file:{RID.encode()}").kind == "file"
     assert RoomFile(RID, "file").room_id == f"text:file:{RID.encode()}"
-    for bad in ("json:notebook", f"text:notebook:{RID.encode()}", "json:notebook:not-an-id", f"x:y:{RID.encode()}"):
+    for bad in (
+        "json:notebook",
+        f"text:notebook:{RID.encode()}",
+        "json:notebook:not-an-id",
+        f"x:y:{RID.encode()}",
+    ):
         with pytest.raises(NotARoomFile):
             RoomFile.parse(bad)
 
 
 def test_an_old_notebook_is_upgraded_to_4_5_with_cell_ids():
-    old = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_markdown_cell("m")])
+    old = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_markdown_cell("m")]
+    )
     old.nbformat_minor = 4
     for cell in old.cells:
         del cell["id"]
@@ -57,7 +64,9 @@ def test_an_old_notebook_is_upgraded_to_4_5_with_cell_ids():
 
 
 def test_a_v3_notebook_is_converted():
-    v3 = nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(cells=[nbformat.v3.new_code_cell("1 + 1")])])
+    v3 = nbformat.v3.new_notebook(
+        worksheets=[nbformat.v3.new_worksheet(cells=[nbformat.v3.new_code_cell("1 + 1")])]
+    )
     parsed = parse_notebook(nbformat.writes(v3, version=3).encode())
     assert parsed.nbformat == 4 and parsed.cells[0].source == "1 + 1"
 
@@ -66,7 +75,15 @@ def test_an_empty_file_is_a_new_notebook():
     assert parse_notebook(b"").cells == []
 
 
-@pytest.mark.parametrize("data", [b"[]", b'{"nbformat": 4}', b"not json", b'{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[]",
+        b'{"nbformat": 4}',
+        b"not json",
+        b'{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    ],
+)
 def test_invalid_notebooks_are_refused_with_the_reason(data):
     with pytest.raises(InvalidContent, match="nb.ipynb is not"):
         parse_notebook(data, "nb.ipynb")
@@ -74,7 +91,11 @@ def test_invalid_notebooks_are_refused_with_the_reason(data):
 
 def test_an_invalid_room_state_is_not_serialised():
     doc = Doc()
-    load(doc, RoomFile(RID, "notebook"), json.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])).encode())
+    load(
+        doc,
+        RoomFile(RID, "notebook"),
+        json.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])).encode(),
+    )
     YNotebook(doc).ycells[0]["cell_type"] = "bogus"
     with pytest.raises(InvalidContent, match="not a valid notebook"):
         anyio.run(snapshot, doc, RoomFile(RID, "notebook"))
