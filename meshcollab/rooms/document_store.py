@@ -72,11 +72,14 @@ class _Batch:
 
 
 @dataclass(slots=True)
-class _LogSize:
-    """Rows and bytes a room's log holds (as far as this process has seen): the compaction trigger."""
+class _LogTail:
+    """Rows and bytes after the first row of a room's log (the snapshot, once compacted), as far as
+    this process has seen: the compaction trigger. The snapshot itself does not count, or a large
+    document would be compacted again at every keystroke."""
 
     rows: int = 0
     bytes: int = 0
+    has_head: bool = False  # whether the log has its first row yet
 
 
 class DocumentStore(Service, LoggingConfigurable):
@@ -95,10 +98,11 @@ class DocumentStore(Service, LoggingConfigurable):
         ),
     ).tag(config=True)
     compact_after_updates = Int(
-        500, help="Compact a room's log into a snapshot once it holds this many rows."
+        500, help="Compact a room's log into its snapshot once this many rows came after the snapshot."
     ).tag(config=True)
     compact_after_bytes = Int(
-        4 * 1024 * 1024, help="Compact a room's log into a snapshot once its rows hold this many bytes."
+        4 * 1024 * 1024,
+        help="Compact a room's log into its snapshot once the rows after the snapshot hold this many bytes.",
     ).tag(config=True)
 
     def __init__(self, **kwargs) -> None:
@@ -106,7 +110,7 @@ class DocumentStore(Service, LoggingConfigurable):
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._rooms: dict[str, tuple[int, str]] = {}
-        self._log_sizes: dict[int, _LogSize] = {}
+        self._log_tails: dict[int, _LogTail] = {}
         self._compacting: dict[int, anyio.Event] = {}  # set when that room's compaction is over
         self._task_group: TaskGroup | None = None
         self.commits = 0  # group commits of updates so far: appends / commits is the batching achieved
@@ -163,7 +167,7 @@ class DocumentStore(Service, LoggingConfigurable):
         """The room's whole state as one update, read and merged off the event loop."""
         key, history_id = await self._room(room)
         updates = [data for _, data in await self._log(key)]
-        self._log_sizes[key] = _LogSize(len(updates), sum(map(len, updates)))
+        self._log_tails[key] = _LogTail(max(len(updates) - 1, 0), sum(map(len, updates[1:])), bool(updates))
         if not updates:
             return StoredRoom(None, history_id)
         merged = updates[0] if len(updates) == 1 else await anyio.to_thread.run_sync(merge_updates, *updates)
@@ -204,11 +208,14 @@ class DocumentStore(Service, LoggingConfigurable):
 
     def _count(self, rows: list[tuple[int, bytes]]) -> None:
         for key, data in rows:
-            size = self._log_sizes.setdefault(key, _LogSize())
-            size.rows += 1
-            size.bytes += len(data)
-            due = size.rows >= self.compact_after_updates or size.bytes >= self.compact_after_bytes
-            if due and key not in self._compacting and size.rows > 1:
+            tail = self._log_tails.setdefault(key, _LogTail())
+            if not tail.has_head:
+                tail.has_head = True
+                continue
+            tail.rows += 1
+            tail.bytes += len(data)
+            due = tail.rows >= self.compact_after_updates or tail.bytes >= self.compact_after_bytes
+            if due and key not in self._compacting:
                 self._compacting[key] = anyio.Event()
                 self._task_group.start_soon(self._compact_key, key)
 
@@ -230,9 +237,10 @@ class DocumentStore(Service, LoggingConfigurable):
             last_id = rows[-1][0]
             snapshot = await anyio.to_thread.run_sync(merge_updates, *(data for _, data in rows))
             await self._write(lambda db: _replace_with_snapshot(db, key, last_id, snapshot))
-            size = self._log_sizes.setdefault(key, _LogSize())
-            size.rows -= len(rows) - 1
-            size.bytes += len(snapshot) - sum(len(data) for _, data in rows)
+            tail = self._log_tails.setdefault(key, _LogTail())
+            # What was appended meanwhile is the new tail.
+            tail.rows = max(tail.rows - (len(rows) - 1), 0)
+            tail.bytes = max(tail.bytes - sum(len(data) for _, data in rows[1:]), 0)
         except Exception:
             # The log is untouched (one transaction); it is retried when the next rows arrive.
             self.log.exception("Compaction of room #%s failed", key)

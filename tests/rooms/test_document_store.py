@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -150,3 +151,19 @@ async def test_store_and_registry_also_run_in_a_task_group_of_their_own(tmp_path
     assert room.closed.is_set()
     async with DocumentStore(path=str(tmp_path / "rooms.sqlite3")) as store:
         assert (await store.load("json:notebook:x")).update is not None
+
+
+async def test_a_large_snapshot_does_not_make_every_append_a_compaction(tmp_path):
+    path = tmp_path / "rooms.sqlite3"
+    doc, text, updates = text_doc("x" * 50_000)  # a large document, in one update
+    async with DocumentStore(path=str(path), compact_after_bytes=10_000) as store:
+        await store.load("room")  # as a room does before it appends
+        await store.append("room", updates[-1])
+        for char in "small edits":
+            text += char
+            await store.append("room", updates[-1])
+    # Only the rows after the first count towards compaction: these few small ones do not trigger it.
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM updates").fetchone()[0] == 1 + len("small edits")
+    async with DocumentStore(path=str(path)) as store:
+        assert content((await store.load("room")).update) == "x" * 50_000 + "small edits"
