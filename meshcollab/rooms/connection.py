@@ -61,8 +61,9 @@ class Connection:
         """Queue a message; disconnect the client instead if it is too far behind."""
         if self.closed:
             return
-        # An empty buffer takes any message, so that a large document still reaches a new client.
-        if self._buffered and self._buffered + len(message) > self._max_buffered_bytes:
+        # Judged on what already waits, so that one large message (a big paste, a whole document)
+        # still goes to a client that keeps up.
+        if self._buffered >= self._max_buffered_bytes:
             self.close(
                 CloseCode.TOO_SLOW,
                 f"client too slow: more than {self._max_buffered_bytes} bytes waiting; reconnect to resync",

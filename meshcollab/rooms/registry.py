@@ -50,7 +50,7 @@ class RoomRegistry(Service, LoggingConfigurable):
     max_buffered_bytes = Int(
         16 * 1024 * 1024,
         help="Bytes allowed to wait for one client; a client further behind is disconnected (1013) "
-        "and resyncs when it reconnects. A single larger message still goes to an idle client.",
+        "and resyncs when it reconnects. A larger single message still goes to a client that keeps up.",
     ).tag(config=True)
 
     def __init__(
