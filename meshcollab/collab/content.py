@@ -33,7 +33,7 @@ def parse_notebook(data: bytes, described: str = "the file") -> dict:
         raise InvalidContent(f"{described} is not a valid notebook: {error.message}") from None
     except (UnicodeDecodeError, ValueError) as error:  # NotJSONError is a ValueError
         raise InvalidContent(f"{described} is not a notebook (not JSON): {error}") from None
-    except Exception as error:  # nbformat raises what it meets (e.g. KeyError) on a broken structure
+    except Exception as error:  # noqa: BLE001 - nbformat raises what it meets (KeyError, TypeError...) on a broken structure
         raise InvalidContent(f"{described} is not a valid notebook: {error!r}") from None
     if notebook.get("nbformat") != 4:
         raise InvalidContent(f"{described} is nbformat {notebook.get('nbformat')}, which cannot be read as 4")

@@ -290,7 +290,7 @@ def _holder_of(lock: Lock) -> LockHolder:
 
 def _parse_time(text: object) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(text))
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -95,10 +95,12 @@ class SnapshotWriter(Service):
         self.last_snapshot: bytes | None = None
         self.saved_at: datetime | None = None
         self.writes = 0  # snapshots written to CS3 by this writer
+        self.last_outcome: SaveOutcome | None = None  # of the latest save attempt
         self.conflict_copy: Resource | None = None  # where the room's snapshots go after a conflict
         self._copy_snapshot: bytes | None = None
         self._resource: Resource | None = None  # the file as last seen: its name and folder
-        self._dirty = anyio.Event()
+        self._pending = False  # changes not written yet
+        self._wake = anyio.Event()  # set when something becomes pending
         self._first_change = self._last_change = 0.0
         self._write_lock = anyio.Lock()
         self._scope: anyio.CancelScope | None = None
@@ -109,9 +111,10 @@ class SnapshotWriter(Service):
     def poke(self) -> None:
         """The document changed: save within the debounce bounds."""
         now = anyio.current_time()
-        if not self._dirty.is_set():
+        if not self._pending:
             self._first_change = now
-            self._dirty.set()
+            self._pending = True
+            self._wake.set()
         self._last_change = now
 
     # lifecycle
@@ -145,11 +148,12 @@ class SnapshotWriter(Service):
 
     async def _save_continuously(self) -> None:
         while True:
-            await self._dirty.wait()
+            while not self._pending:
+                self._wake = anyio.Event()
+                await self._wake.wait()
             await self._debounce()
-            outcome = await self.save()
-            if outcome in RETRIED:
-                self._dirty.set()  # still to be written
+            if await self.save() in RETRIED:
+                # Still pending; try again when the lease changes (e.g. the lock is free again).
                 with anyio.move_on_after(self._settings.retry_interval):
                     await self._lease.wait_changed()
 
@@ -175,23 +179,30 @@ class SnapshotWriter(Service):
     async def save(self) -> SaveOutcome:
         """Write the room's state now (unless unchanged); the outcome says what happened."""
         async with self._write_lock:
-            self._dirty = anyio.Event()  # changes from now on are for the next snapshot
-            try:
-                snapshot = await content.snapshot(self._doc, self._file)
-            except content.InvalidContent as error:
-                self._report(status.invalid_notebook(str(error)))
-                return SaveOutcome.INVALID
-            if snapshot == (self.last_snapshot if self.conflict_copy is None else self._copy_snapshot):
-                if self._lease.held:
-                    self._report(self.status_notice())  # e.g. back to a valid state that was saved
-                return SaveOutcome.UNCHANGED
-            if not self._lease.held:
-                return SaveOutcome.BLOCKED  # the lease tells the room why
-            self._report(status.saving())
-            # A write once started is finished (within the adapter's deadlines), even when the
-            # writer is being stopped: the closing snapshot then knows what landed.
-            with anyio.CancelScope(shield=True):
-                return await self._write(snapshot)
+            self._pending = False  # changes from now on are for the next snapshot
+            outcome = self.last_outcome = await self._save()
+            if outcome in RETRIED and not self._pending:
+                self._pending = True  # since _first_change: no new debounce for the retry
+                self._wake.set()
+            return outcome
+
+    async def _save(self) -> SaveOutcome:
+        try:
+            snapshot = await content.snapshot(self._doc, self._file)
+        except content.InvalidContent as error:
+            self._report(status.invalid_notebook(str(error)))
+            return SaveOutcome.INVALID
+        if snapshot == (self.last_snapshot if self.conflict_copy is None else self._copy_snapshot):
+            if self._lease.held:
+                self._report(self.status_notice())  # e.g. back to a valid state that was saved
+            return SaveOutcome.UNCHANGED
+        if not self._lease.held:
+            return SaveOutcome.BLOCKED  # the lease tells the room why
+        self._report(status.saving())
+        # A write once started is finished (within the adapter's deadlines), even when the
+        # writer is being stopped: the closing snapshot then knows what landed.
+        with anyio.CancelScope(shield=True):
+            return await self._write(snapshot)
 
     async def _write(self, snapshot: bytes) -> SaveOutcome:
         session = self._session()

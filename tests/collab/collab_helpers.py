@@ -64,10 +64,10 @@ async def collab(tmp_path: Path, session: CS3Session, room_close_delay: float = 
     """A room server whose rooms keep their files in CS3 as `session`'s user."""
     settings = {"save_delay": 0.05, "save_max_delay": 0.5, "lock_ttl": 5.0, "lock_retry": 0.2, **settings}
     made: dict[str, RoomFiles] = {}
-    async with serve(
-        tmp_path, lambda room: made["files"].hooks(room), room_close_delay=room_close_delay
-    ) as server:
-        async with RoomFiles(server.registry.store, lambda: session, CollabSettings(**settings)) as files:
-            made["files"] = files
-            yield Collab(server, files)
-            await server.registry.stop()  # rooms close (final snapshots, unlocks) while the files run
+    async with (
+        serve(tmp_path, lambda room: made["files"].hooks(room), room_close_delay=room_close_delay) as server,
+        RoomFiles(server.registry.store, lambda: session, CollabSettings(**settings)) as files,
+    ):
+        made["files"] = files
+        yield Collab(server, files)
+        await server.registry.stop()  # rooms close (final snapshots, unlocks) while the files run

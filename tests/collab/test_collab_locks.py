@@ -14,7 +14,7 @@ from jupyter_ydoc import YNotebook
 from lockless_gateway import lockless_gateway
 from room_clients import NOTEBOOK, notebook
 
-from meshcollab.collab import ADVISORY_KEY, LeaseState, RoomRecord
+from meshcollab.collab import ADVISORY_KEY, LeaseState, RoomRecord, SaveOutcome
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session, LockType, Unsupported
 
 pytestmark = pytest.mark.anyio
@@ -81,7 +81,7 @@ async def test_a_lock_held_by_another_app_blocks_saving_until_it_goes(tmp_path, 
             await eventually(lambda: "edit4" in notebook(live.doc)["cells"][1]["source"])
             writer = c.writer(room)
             # The writer tried (and was refused by the lease) at least once before we look.
-            await eventually(lambda: writer._dirty.is_set() and not writer._write_lock.locked())
+            await eventually(lambda: writer.last_outcome is SaveOutcome.BLOCKED)
             await anyio.sleep(0.3)  # a few debounce periods: still nothing may be written
             assert (await outsider.files.stat(path)).etag == resource.etag
             assert json.loads(await outsider.files.read_bytes(path)) == NOTEBOOK
@@ -187,30 +187,29 @@ async def test_advisory_lock_in_metadata_when_the_storage_has_no_locks(tmp_path,
 
 
 async def test_storage_without_locks_falls_back_to_an_advisory_lock_and_says_so(tmp_path, store, workdir):
-    async with lockless_gateway(store.grpc_address) as address:
-        async with CS3Gateway(
-            CS3Config(gateway=address, deadline=15, retries=2, retry_backoff=0.05)
-        ) as gateway:
-            einstein = await gateway.login_basic("einstein", "relativity")
-            with pytest.raises(Unsupported):
-                await einstein.locks.set(f"{workdir}/probe", "x")  # as Reva's local driver answers
-            path, resource = await new_notebook(einstein, workdir)
-            async with collab(tmp_path, einstein, room_close_delay=0.05) as c:
-                room = room_id(resource)
-                async with c.server.client(room=room) as client:
-                    # The room's status, sent to every client, says so.
-                    notice = (await eventually(lambda: client.notices("saved")))[-1]
-                    assert notice["lock"] == "advisory" and "advisory lock" in notice["message"]
-                    assert c.lease(room).held and c.lease(room).advisory
-                    marked = await einstein.files.stat(path, metadata_keys=[ADVISORY_KEY])
-                    assert json.loads(marked.metadata[ADVISORY_KEY])["lock_id"] == c.lease(room).lock_id
-                    append(client.doc, "\nno_locks = 1")
-                    await eventually(lambda: _contains(einstein, path, "no_locks = 1"))
-                await eventually(lambda: c.server.registry.get(room) is None)
-                assert (
-                    ADVISORY_KEY
-                    not in (await einstein.files.stat(path, metadata_keys=[ADVISORY_KEY])).metadata
-                )
+    async with (
+        lockless_gateway(store.grpc_address) as address,
+        CS3Gateway(CS3Config(gateway=address, deadline=15, retries=2, retry_backoff=0.05)) as gateway,
+    ):
+        einstein = await gateway.login_basic("einstein", "relativity")
+        with pytest.raises(Unsupported):
+            await einstein.locks.set(f"{workdir}/probe", "x")  # as Reva's local driver answers
+        path, resource = await new_notebook(einstein, workdir)
+        async with collab(tmp_path, einstein, room_close_delay=0.05) as c:
+            room = room_id(resource)
+            async with c.server.client(room=room) as client:
+                # The room's status, sent to every client, says so.
+                notice = (await eventually(lambda: client.notices("saved")))[-1]
+                assert notice["lock"] == "advisory" and "advisory lock" in notice["message"]
+                assert c.lease(room).held and c.lease(room).advisory
+                marked = await einstein.files.stat(path, metadata_keys=[ADVISORY_KEY])
+                assert json.loads(marked.metadata[ADVISORY_KEY])["lock_id"] == c.lease(room).lock_id
+                append(client.doc, "\nno_locks = 1")
+                await eventually(lambda: _contains(einstein, path, "no_locks = 1"))
+            await eventually(lambda: c.server.registry.get(room) is None)
+            assert (
+                ADVISORY_KEY not in (await einstein.files.stat(path, metadata_keys=[ADVISORY_KEY])).metadata
+            )
 
 
 async def test_a_lock_left_by_a_server_that_died_is_taken_over_by_the_same_room(

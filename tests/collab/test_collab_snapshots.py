@@ -105,31 +105,47 @@ async def _file_is(session, path, room) -> bool:
 async def test_a_save_request_gets_its_real_outcome(tmp_path, einstein, outsider, workdir):
     path = f"{workdir}/nb.ipynb"
     room = room_id(await einstein.files.write(path, json.dumps(NOTEBOOK).encode()))
-    async with collab(tmp_path, einstein, save_delay=30, save_max_delay=60) as c:  # only saves on request
-        async with c.server.client(room=room) as client:
+    # Long delays: only requests save.
+    async with (
+        collab(tmp_path, einstein, save_delay=30, save_max_delay=60) as c,
+        c.server.client(room=room) as client,
+    ):
 
-            async def answer(request_id: int) -> str:
-                client.save(request_id)
-                answers = await eventually(lambda: _answers(client, request_id))
-                return answers[0]["status"]
+        async def answer(request_id: int) -> str:
+            client.save(request_id)
+            answers = await eventually(lambda: _answers(client, request_id))
+            return answers[0]["status"]
 
-            append(client.doc, "\nsaved = True")
-            live = c.server.registry.get(room)
-            await eventually(lambda: _has(live, "saved = True"))
-            assert await answer(1) == "success"
-            assert "saved = True" in (await file_notebook(einstein, path))["cells"][1]["source"]
-            assert await answer(2) == "skipped"  # nothing changed since
+        append(client.doc, "\nsaved = True")
+        live = c.server.registry.get(room)
+        await eventually(lambda: _has(live, "saved = True"))
+        assert await answer(1) == "success"
+        assert "saved = True" in (await file_notebook(einstein, path))["cells"][1]["source"]
+        assert await answer(2) == "skipped"  # nothing changed since
 
-            # Another application takes the lock: the room cannot save, and says so.
-            lease = c.lease(room)
-            await outsider.locks.unlock(path, lease.lock_id, app_name="meshcollab")
-            await outsider.locks.set(path, "other-lock", expiration=None, app_name="other-app")
-            append(client.doc, "\nblocked = True")
-            await eventually(lambda: _has(live, "blocked = True"))
-            assert await answer(3) == "failed"
-            assert "blocked" not in (await file_notebook(einstein, path))["cells"][1]["source"]
-            await eventually(lambda: client.notices("save-blocked"))
-            await outsider.locks.unlock(path, "other-lock", app_name="other-app")
+        # A state that is not a valid notebook is not written, and the answer says so.
+        saved = await einstein.files.stat(path)
+        YNotebook(client.doc).ycells[0]["cell_type"] = "bogus"
+        await eventually(lambda: notebook(live.doc)["cells"][0]["cell_type"] == "bogus")
+        assert await answer(3) == "failed"
+        notice = client.notices("save-blocked")[-1]
+        assert notice["reason"] == "invalid-notebook" and "cell_type" in notice["error"]
+        assert (await einstein.files.stat(path)).etag == saved.etag
+        YNotebook(client.doc).ycells[0]["cell_type"] = "markdown"
+        await eventually(lambda: notebook(live.doc)["cells"][0]["cell_type"] == "markdown")
+        assert await answer(4) == "skipped"
+        assert client.notices("saved")[-1] == client.raw[-2]  # the status is "saved" again
+
+        # Another application takes the lock: the room cannot save, and says so.
+        lease = c.lease(room)
+        await outsider.locks.unlock(path, lease.lock_id, app_name="meshcollab")
+        await outsider.locks.set(path, "other-lock", expiration=None, app_name="other-app")
+        append(client.doc, "\nblocked = True")
+        await eventually(lambda: _has(live, "blocked = True"))
+        assert await answer(5) == "failed"
+        assert "blocked" not in (await file_notebook(einstein, path))["cells"][1]["source"]
+        await eventually(lambda: client.notices("save-blocked"))
+        await outsider.locks.unlock(path, "other-lock", app_name="other-app")
 
 
 def _answers(client, request_id):
@@ -161,3 +177,20 @@ async def test_an_invalid_notebook_in_cs3_fails_the_room_load_clearly(tmp_path, 
         assert (await c.server.registry.store.load(room)).update is None
         assert await einstein.files.read_bytes(path) == content
         assert (await einstein.files.stat(path)).etag == resource.etag
+
+
+async def test_debounced_saves_go_on_after_a_save_request(tmp_path, einstein, workdir):
+    path = f"{workdir}/nb.ipynb"
+    room = room_id(await einstein.files.write(path, json.dumps(NOTEBOOK).encode()))
+    async with collab(tmp_path, einstein) as c, c.server.client(room=room) as client:
+        client.save(1)
+        [answer] = await eventually(lambda: _answers(client, 1))
+        assert answer["status"] == "skipped"  # nothing to save yet
+        for round_ in range(3):
+            append(client.doc, f"\nround_{round_} = {round_}")
+            text = f"round_{round_} = {round_}"
+            await eventually(lambda text=text: _contains(einstein, path, text))
+
+
+async def _contains(session, path, text) -> bool:
+    return text in (await file_notebook(session, path))["cells"][1]["source"]
