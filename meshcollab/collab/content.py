@@ -61,14 +61,20 @@ async def snapshot(doc: Doc, file: RoomFile) -> bytes:
     long on large notebooks, run in a worker thread on that copy."""
     if not file.is_notebook:
         return YUnicode(doc).get().encode("utf-8")
-    notebook = YNotebook(doc).get()  # also gives duplicated cell ids new ones, in the document
+    try:
+        notebook = YNotebook(doc).get()  # also gives duplicated cell ids new ones, in the document
+    except Exception as error:  # noqa: BLE001 - a client can send any Y structure
+        raise InvalidContent(f"the room's notebook cannot be read as a notebook: {error!r}") from None
     return await anyio.to_thread.run_sync(_serialise_notebook, notebook)
 
 
 def _serialise_notebook(notebook: dict) -> bytes:
     node = nbformat.from_dict(notebook)
     _validate(node, "the room's notebook")
-    text = nbformat.writes(node, version=4)
+    try:
+        text = nbformat.writes(node, version=4)
+    except Exception as error:  # noqa: BLE001 - e.g. values JSON cannot hold
+        raise InvalidContent(f"the room's notebook cannot be written as JSON: {error!r}") from None
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 

@@ -116,9 +116,8 @@ class Activation:
                 on_change=self._lease_changed,
                 previous_lock_id=previous,
             )
-            await self.record.set_lock_id(
-                lease.lock_id
-            )  # before locking: a crash leaves a lock we can take over
+            # Recorded before locking: a crash leaves a lock that the next activation can take over.
+            await self.record.set_lock_id(lease.lock_id)
             self.lease = lease
             async with lease:
                 writer = SnapshotWriter(
@@ -197,6 +196,7 @@ class CS3RoomHooks(RoomHooks):
         if self.activation is None or self.activation.done.is_set():
             self.activation = await self._files.activate(room, self)
             if self._unsaved and self.activation.writer is not None:
+                self._unsaved = False
                 self.activation.writer.poke()
 
     def on_change(self, room: Room) -> None:

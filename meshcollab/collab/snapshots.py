@@ -152,7 +152,13 @@ class SnapshotWriter(Service):
                 self._wake = anyio.Event()
                 await self._wake.wait()
             await self._debounce()
-            if await self.save() in RETRIED:
+            try:
+                outcome = await self.save()
+            except Exception:  # noqa: BLE001 - a bug must not stop this room's saves for good
+                self._log.exception("Snapshot of %s failed", self._file.room_id)
+                outcome = SaveOutcome.FAILED
+                self._pending = True
+            if outcome in RETRIED:
                 # Still pending; try again when the lease changes (e.g. the lock is free again).
                 with anyio.move_on_after(self._settings.retry_interval):
                     await self._lease.wait_changed()
