@@ -173,6 +173,12 @@ class DocumentStore(Service, LoggingConfigurable):
         merged = updates[0] if len(updates) == 1 else await anyio.to_thread.run_sync(merge_updates, *updates)
         return StoredRoom(merged, history_id)
 
+    def forget(self, room: str) -> None:
+        """The room unloaded: drop what is kept in memory for it; it is read again when needed."""
+        known = self._rooms.pop(room, None)
+        if known is not None:
+            self._log_tails.pop(known[0], None)
+
     async def append(self, room: str, update: bytes) -> None:
         """Store an update durably; returns once it is committed (together with everyone else's)."""
         key, _ = await self._room(room)

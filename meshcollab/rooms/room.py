@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
-from pycrdt import Doc, TransactionEvent, merge_updates
+from pycrdt import Doc, Subscription, TransactionEvent, merge_updates
 
 from .awareness import RoomAwareness
 from .connection import CloseCode, Connection, Transport
@@ -101,6 +101,7 @@ class Room:
         self._stop_requested = False
         self._failure: DocumentStoreError | None = None
         self._task_group: TaskGroup | None = None
+        self._subscription: Subscription | None = None
         self.load_error: RoomLoadError | None = None
         self.loaded = anyio.Event()  # set when loading is over, successful or not (see load_error)
         self.closed = anyio.Event()
@@ -134,6 +135,13 @@ class Room:
                 self._task_group.cancel_scope.cancel()
         finally:
             self._closing = True
+            if self._subscription is not None:
+                # The document holds the observer in Rust, out of sight of Python's garbage
+                # collector: without this, every room ever loaded would stay in memory.
+                self.doc.unobserve(self._subscription)
+                self._subscription = None
+            if self._store is not None:
+                self._store.forget(self.id)
             self.closed.set()
 
     def stop(self) -> None:
@@ -142,14 +150,14 @@ class Room:
         self._signal()
 
     async def _load(self) -> None:
-        if self._store is None:
-            self.doc.observe(self._on_transaction)
+        stored = await self._store.load(self.id) if self._store is not None else None
+        if stored is not None:
+            self.history_id = stored.history_id
+            if stored.update is not None:
+                self.doc.apply_update(stored.update)
+        self._subscription = self.doc.observe(self._on_transaction)
+        if stored is None:
             return
-        stored = await self._store.load(self.id)
-        self.history_id = stored.history_id
-        if stored.update is not None:
-            self.doc.apply_update(stored.update)
-        self.doc.observe(self._on_transaction)
         if stored.update is None:
             await self.hooks.on_load(self)
             # Stored before anyone syncs, so a later load finds this history, not the file again.

@@ -3,9 +3,11 @@ after a restart, after compaction) is the same Y document, so old clients merge 
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import sqlite3
+import weakref
 
 import pytest
 from jupyter_ydoc import YNotebook
@@ -144,3 +146,12 @@ async def test_when_the_disk_is_full_no_unstored_edit_is_shown_and_none_is_lost(
             await author.connect()  # the author still has its edit and brings it back
             await witness.connect()
             await until(lambda: sources(witness.doc)[1] == "x = 1 ok " + "X" * 200_000)
+
+
+async def test_an_unloaded_room_leaves_nothing_behind_in_memory(tmp_path):
+    async with serve(tmp_path, room_close_delay=0) as server:
+        async with server.client() as client:
+            type_into(client.doc, 1, "!")
+            room = weakref.ref(server.registry.get(ROOM))
+        await until(lambda: server.registry.get(ROOM) is None)
+        await until(lambda: gc.collect() is not None and room() is None)
