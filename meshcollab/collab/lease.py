@@ -186,8 +186,8 @@ class LockLease(Service):
                 self.target, self.lock_id, expiration=expires, app_name=self._settings.app_name
             )
         except (Unsupported, ServerError) as error:
-            if self._settings.lock_kind != "auto":
-                raise
+            if self._settings.lock_kind != "auto" or self._ever_held:
+                raise  # a storage that locked before has locks: this failure is passing
             self._log.warning("Storage of %s has no locks (%s): using an advisory lock", self.target, error)
             self.advisory = True  # the room's status says so (see status.saved)
             await self._take_advisory(session)
