@@ -1,9 +1,11 @@
 """The durable document store: each room's Y update log, compacted into snapshots, in one SQLite file.
 
 Why it keeps history: the log only ever holds updates that the room's document committed, and
-compaction replaces a run of them with `merge_updates(...)` of that run. A merged update carries the
-same item ids, origins and delete set as its parts (it is not a re-typed copy of the content), so a
-client that still holds an older copy of the document merges with the compacted state natively.
+compaction replays the log into a scratch document and stores that document's state as one update:
+the same items with the same ids, origins and deletions (deleted text keeps its ids and lengths, not
+its characters, as in the live room), never a re-typed copy. So a client that still holds an older
+copy of the document merges with the compacted state natively, without duplicates. A replayed state
+is also far smaller than the log: runs of keystrokes become one item (about 1.4 bytes a keystroke).
 
 Durability: `append` returns only after the rows are committed (WAL, `synchronous` FULL by default).
 Appends from every room that arrive while a commit is in flight are written together by the next one
@@ -23,7 +25,7 @@ from typing import Callable, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
-from pycrdt import merge_updates
+from pycrdt import Doc
 from traitlets import Enum, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
@@ -38,7 +40,7 @@ CREATE TABLE IF NOT EXISTS rooms (
     history TEXT NOT NULL            -- changes only when a room's Y history starts anew
 );
 CREATE TABLE IF NOT EXISTS updates (
-    id INTEGER PRIMARY KEY,          -- order of the log; a snapshot takes the id of the last row it merged
+    id INTEGER PRIMARY KEY,          -- order of the log; a snapshot takes the id of the last row it replaced
     room INTEGER NOT NULL REFERENCES rooms(id),
     data BLOB NOT NULL
 );
@@ -164,14 +166,14 @@ class DocumentStore(Service, LoggingConfigurable):
         return (await self._room(room))[1]
 
     async def load(self, room: str) -> StoredRoom:
-        """The room's whole state as one update, read and merged off the event loop."""
+        """The room's whole state as one update, read and replayed off the event loop."""
         key, history_id = await self._room(room)
         updates = [data for _, data in await self._log(key)]
         self._log_tails[key] = _LogTail(max(len(updates) - 1, 0), sum(map(len, updates[1:])), bool(updates))
         if not updates:
             return StoredRoom(None, history_id)
-        merged = updates[0] if len(updates) == 1 else await anyio.to_thread.run_sync(merge_updates, *updates)
-        return StoredRoom(merged, history_id)
+        state = updates[0] if len(updates) == 1 else await anyio.to_thread.run_sync(replay, updates)
+        return StoredRoom(state, history_id)
 
     def forget(self, room: str) -> None:
         """The room unloaded: drop what is kept in memory for it; it is read again when needed."""
@@ -241,7 +243,7 @@ class DocumentStore(Service, LoggingConfigurable):
             if len(rows) < 2:
                 return
             last_id = rows[-1][0]
-            snapshot = await anyio.to_thread.run_sync(merge_updates, *(data for _, data in rows))
+            snapshot = await anyio.to_thread.run_sync(replay, [data for _, data in rows])
             await self._write(lambda db: _replace_with_snapshot(db, key, last_id, snapshot))
             tail = self._log_tails.setdefault(key, _LogTail())
             # What was appended meanwhile is the new tail.
@@ -296,6 +298,15 @@ class DocumentStore(Service, LoggingConfigurable):
             raise DocumentStoreError("the document store is not running")
         async with self._read_lock:
             return await anyio.to_thread.run_sync(work, self._reader)
+
+
+def replay(updates: list[bytes]) -> bytes:
+    """The state of a document that applied these updates, as one update (run in a worker thread:
+    the scratch document lives and dies there)."""
+    doc = Doc()
+    for update in updates:
+        doc.apply_update(update)
+    return doc.get_update()
 
 
 def _in_transaction(db: sqlite3.Connection, sql: str, parameters: tuple) -> None:
