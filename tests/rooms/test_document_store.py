@@ -97,7 +97,8 @@ def edit_cells(cells: Array, rnd: random.Random) -> None:
     if choice < 0.1 and len(cells) > 1:
         del cells[rnd.randrange(len(cells))]
     elif choice < 0.25:
-        cells.insert(rnd.randint(0, len(cells)), Map({"id": f"{rnd.getrandbits(32):08x}", "source": Text("new")}))
+        cell = Map({"id": f"{rnd.getrandbits(32):08x}", "source": Text("new")})
+        cells.insert(rnd.randint(0, len(cells)), cell)
     else:
         edit_text(cells[rnd.randrange(len(cells))]["source"], rnd)
 
