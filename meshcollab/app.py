@@ -12,18 +12,16 @@ import asyncio
 import os
 from pathlib import Path
 
-import anyio
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Unicode, default, validate
 from traitlets.config import TraitError
 
-from meshcollab.collab import CS3RoomHooks, SnapshotSettings
+from meshcollab.collab import CollabSettings
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session, Unauthenticated
 from meshcollab.handlers.room import CollaborationRoomHandler
 from meshcollab.handlers.session import CollaborationSessionHandler
-from meshcollab.rooms import DocumentStore, RoomRegistry
-from meshcollab.rooms_ids import parse_room_id
+from meshcollab.rooms import DocumentStore
 from meshcollab.runtime import CollaborationRuntime
 
 
@@ -84,16 +82,14 @@ class MeshCollab(ExtensionApp):
 
     def initialize_settings(self) -> None:
         Path(self.data_dir).mkdir(parents=True, exist_ok=True)
-        documents = DocumentStore(path=str(Path(self.data_dir) / "documents.sqlite"), config=self.config)
         self.runtime = CollaborationRuntime(
-            CS3Gateway(CS3Config(config=self.config)),
-            documents,
-            lambda store: RoomRegistry(
-                store, self._hooks_for, room_close_delay=self.room_close_delay, config=self.config, log=self.log
-            ),
+            gateway=CS3Gateway(CS3Config(config=self.config)),
+            documents=DocumentStore(path=str(Path(self.data_dir) / "documents.sqlite"), config=self.config),
+            settings=CollabSettings.from_traits(self),
+            server_user=(self.cs3_username, self.cs3_password) if self.cs3_username else None,
+            registry_config={"room_close_delay": self.room_close_delay, "config": self.config},
+            log=self.log,
         )
-        self._server_session: CS3Session | None = None
-        self._server_session_lock = anyio.Lock()
         self.settings["meshcollab"] = self
         page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
         page_config.setdefault("disableRTC", False)
@@ -107,30 +103,18 @@ class MeshCollab(ExtensionApp):
             ]
         )
 
-    def _hooks_for(self, room_id: str) -> CS3RoomHooks:
-        key = parse_room_id(room_id)
-        settings = SnapshotSettings(save_delay=self.save_delay, save_max_delay=self.save_max_delay, lock_ttl=self.lock_ttl)
-        return CS3RoomHooks(key, settings=settings, session=self.server_session, documents=self.runtime.documents)
-
-    async def server_session(self) -> CS3Session:
-        """The session of the server's own CS3 user (logged in on first use, renewed by itself)."""
-        async with self._server_session_lock:
-            if self._server_session is None:
-                if not self.cs3_username:
-                    raise Unauthenticated("no CS3 credentials: set MeshCollab.cs3_username, or sign in with Basic")
-                self._server_session = await self.runtime.gateway.login_basic(self.cs3_username, self.cs3_password)
-            return self._server_session
+    def server_session(self) -> CS3Session:
+        """The session of the server's own CS3 user, for requests that carry no CS3 credentials."""
+        if self.runtime.server_session is None:
+            raise Unauthenticated("no CS3 credentials: set MeshCollab.cs3_username, or sign in with Basic")
+        return self.runtime.server_session
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         # Jupyter Server gives extensions no task group of their own: this one task owns the runtime's,
         # and stop_extension ends it (closing rooms: final snapshots, unlocks).
         self._runtime_task = asyncio.get_running_loop().create_task(self.runtime.run())
         self._runtime_task.add_done_callback(self._runtime_ended)
-        ready = asyncio.ensure_future(self.runtime.ready.wait())
-        await asyncio.wait([ready, self._runtime_task], return_when=asyncio.FIRST_COMPLETED)
-        if not self.runtime.ready.is_set():
-            ready.cancel()
-            await self._runtime_task  # raises why it could not start
+        await self.runtime.started()
 
     def _runtime_ended(self, task: asyncio.Task) -> None:
         if not task.cancelled() and task.exception() is not None:

@@ -54,6 +54,10 @@ class CS3IdentityProvider(IdentityProvider):
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
         meshcollab = handler.settings["meshcollab"]
+        try:
+            await meshcollab.runtime.started()
+        except RuntimeError as error:
+            raise web.HTTPError(503, str(error)) from None
         credentials = _basic_credentials(handler)
         if credentials is not None:
             session = await self._basic_login(meshcollab.runtime.gateway, *credentials)
@@ -63,7 +67,10 @@ class CS3IdentityProvider(IdentityProvider):
         else:
             if await self._get_user(handler) is None:
                 return None
-            session = await meshcollab.server_session()
+            try:
+                session = meshcollab.server_session()
+            except Unauthenticated:
+                return None
         set_current_session(session)
         return jupyter_user(session)
 

@@ -1,18 +1,20 @@
 """The long-lived parts of a running meshcollab server, owned by one task group.
 
-The CS3 gateway connection, the document store and the room registry start together and stop in
-reverse order, so that closing rooms can still write their final snapshots and release their locks.
+The CS3 gateway connection, the document store, the room files (locks and snapshots) and the room
+registry start in that order and stop in reverse, so that closing rooms can still write their final
+snapshots and release their locks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from contextlib import AsyncExitStack
 
 import anyio
 from anyio.abc import TaskStatus
 
-from meshcollab.cs3 import CS3Gateway
+from meshcollab.collab import CollabSettings, RoomFiles
+from meshcollab.cs3 import CS3Gateway, CS3Session
 from meshcollab.rooms import DocumentStore, RoomRegistry
 
 
@@ -21,23 +23,49 @@ class CollaborationRuntime:
         self,
         gateway: CS3Gateway,
         documents: DocumentStore,
-        registry_factory: Callable[[DocumentStore], RoomRegistry],
+        settings: CollabSettings,
+        server_user: tuple[str, str] | None,
+        registry_config: dict,
+        log: logging.Logger,
     ) -> None:
         self.gateway = gateway
         self.documents = documents
-        self.registry = registry_factory(documents)
-        self.ready = anyio.Event()
+        self._server_user = server_user
+        self.server_session: CS3Session | None = None
+        self.files = RoomFiles(documents, session=self._session_for_rooms, settings=settings, log=log)
+        self.registry = RoomRegistry(documents, self.files.hooks, log=log, **registry_config)
+        self.ready = anyio.Event()  # set once serving, or once starting failed (see `failure`)
+        self.failure: BaseException | None = None
         self._stopped = anyio.Event()
+
+    def _session_for_rooms(self) -> CS3Session:
+        # Until sign-in of many users lands, rooms read and write as the server's CS3 user.
+        if self.server_session is None:
+            raise RuntimeError("no CS3 user to read and write room files: set MeshCollab.cs3_username")
+        return self.server_session
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         async with AsyncExitStack() as stack:
-            await stack.enter_async_context(self.gateway)
-            await stack.enter_async_context(self.documents)
-            await stack.enter_async_context(self.registry)
-            self.ready.set()
+            try:
+                await stack.enter_async_context(self.gateway)
+                if self._server_user is not None:
+                    self.server_session = await self.gateway.login_basic(*self._server_user)
+                await stack.enter_async_context(self.documents)
+                await stack.enter_async_context(self.files)
+                await stack.enter_async_context(self.registry)
+            except BaseException as error:
+                self.failure = error
+                raise
+            finally:
+                self.ready.set()
             task_status.started()
             await self._stopped.wait()
 
+    async def started(self) -> None:
+        """Wait until the runtime serves (requests can arrive before it does); raise if it cannot."""
+        await self.ready.wait()
+        if self.failure is not None:
+            raise RuntimeError(f"meshcollab could not start: {self.failure}") from self.failure
+
     def stop(self) -> None:
         self._stopped.set()
-

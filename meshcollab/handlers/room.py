@@ -15,6 +15,7 @@ from meshcollab.contents.errors import http_error_for
 from meshcollab.cs3 import CS3Error
 from meshcollab.identity import current_session
 from meshcollab.rooms import RoomAccess, RoomWebSocketHandler
+from meshcollab.rooms.registry import is_document_room
 from meshcollab.rooms_ids import BadRoomId, parse_room_id
 
 
@@ -29,6 +30,8 @@ class CollaborationRoomHandler(WebSocketMixin, RoomWebSocketHandler, JupyterHand
             raise web.HTTPError(403, "sign in to join a room")
         if not self.authorizer.is_authorized(self, self.current_user, "read", "contents"):
             raise web.HTTPError(403, "you may not read documents on this server")
+        if not is_document_room(room_id):
+            return RoomAccess.READ_WRITE  # JupyterLab's global awareness: presence only, nothing stored
         try:
             key = parse_room_id(room_id)
         except BadRoomId as error:

@@ -15,6 +15,7 @@ from pathlib import Path
 import anyio
 from jupyter_ydoc import YNotebook
 from pycrdt import Doc
+from tornado.httpclient import HTTPRequest
 from tornado.httpserver import HTTPServer
 from tornado.web import Application
 from tornado.websocket import WebSocketClientConnection, websocket_connect
@@ -198,7 +199,7 @@ class YClient:
         query = "&".join(f"{key}={value}" for key, value in params.items() if value is not None)
         self.synced = self.closed = False
         self.ws = await websocket_connect(
-            f"{self.server.url(self.room)}?{query}",
+            HTTPRequest(f"{self.server.url(self.room)}?{query}", headers=getattr(self.server, "headers", None)),
             max_message_size=1 << 30,
             on_message_callback=self._on_message if read else None,
         )

@@ -1,0 +1,56 @@
+"""Fixtures of the end-to-end tests: `meshcollab serve` as a subprocess against the embedded store,
+reached over HTTP and websockets exactly as JupyterLab reaches it."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from server_process import ServerProcess
+
+from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
+
+FAST = ("--MeshCollab.save_delay=0.05", "--MeshCollab.save_max_delay=0.5", "--MeshCollab.room_close_delay=0.5")
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+
+@pytest.fixture
+def server(store, tmp_path: Path):
+    """A meshcollab server of this test alone, acting as einstein, with short save and close delays."""
+    process = ServerProcess(store.grpc_address, tmp_path / "server", *FAST, "--MeshCollab.lock_ttl=6")
+    process.settings.append("--allow-root")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def gateway(store) -> AsyncIterator[CS3Gateway]:
+    async with CS3Gateway(CS3Config(gateway=store.grpc_address)) as gw:
+        yield gw
+
+
+@pytest.fixture
+async def einstein(gateway: CS3Gateway) -> CS3Session:
+    return await gateway.login_basic("einstein", "relativity")
+
+
+@pytest.fixture
+async def folder(einstein: CS3Session) -> str:
+    """A folder of this test in einstein's home: its name relative to the Jupyter root."""
+    name = f"e2e-{uuid.uuid4().hex[:8]}"
+    await einstein.files.mkdir(f"{await einstein.home()}/{name}")
+    return name
+
+
+@pytest.fixture
+async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
+        yield client

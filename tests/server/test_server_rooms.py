@@ -1,0 +1,92 @@
+"""End to end: `meshcollab serve` on the embedded store, reached over the real protocols by clients
+that do what JupyterLab's collaboration provider does (session endpoint, room websocket, y-websocket
+sync and awareness, the RAW save message)."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import nbformat
+import pytest
+from conftest import basic
+from jupyter_rooms import JupyterRooms
+from jupyter_ydoc import YNotebook
+from pycrdt import Map, Text
+from room_clients import notebook, until
+
+from meshcollab.cs3 import EDITOR
+
+pytestmark = pytest.mark.anyio
+
+NOTEBOOK = nbformat.v4.new_notebook(
+    cells=[nbformat.v4.new_markdown_cell("# Shared", id="title"), nbformat.v4.new_code_cell("x = 1", id="code")]
+)
+
+
+async def upload(session, path: str, nb=NOTEBOOK) -> None:
+    await session.files.write(path, nbformat.writes(nb).encode())
+
+
+async def notebook_in_cs3(session, path: str) -> dict:
+    return json.loads(await session.files.read_bytes(path))
+
+
+def cell_sources(nb: dict) -> list[str]:
+    return ["".join(cell["source"]) for cell in nb["cells"]]
+
+
+def append_cell(doc, source: str, cell_id: str) -> None:
+    cell = {"cell_type": "code", "id": cell_id, "source": Text(source), "metadata": Map(), "outputs": [],
+            "execution_count": None}
+    YNotebook(doc).ycells.append(Map(cell))
+
+
+def type_into(doc, cell_index: int, text: str) -> None:
+    source = YNotebook(doc).ycells[cell_index]["source"]
+    source.insert(len(source), text)
+
+
+async def eventually_in_cs3(session, path: str, predicate) -> dict:
+    """The notebook in CS3 once `predicate(notebook)` holds (saves are debounced)."""
+    with anyio.fail_after(30):
+        while True:
+            saved = await notebook_in_cs3(session, path)
+            if predicate(saved):
+                return saved
+            await anyio.sleep(0.1)
+
+
+async def test_three_clients_converge_and_the_file_in_cs3_equals_the_document(server, einstein, folder):
+    path = f"{await einstein.home()}/{folder}/nb.ipynb"
+    await upload(einstein, path)
+    rooms = JupyterRooms(server.url, server.headers)
+    room = await rooms.open(f"{folder}/nb.ipynb")
+    async with rooms.client(room) as a, rooms.client(room) as b, rooms.client(room) as c:
+        for client, name in ((a, "a"), (b, "b"), (c, "c")):
+            append_cell(client.doc, f"print('{name}')", f"cell-{name}")
+        type_into(a.doc, 1, "  # edited by a")
+        type_into(b.doc, 0, " by b")
+        expected = {"print('a')", "print('b')", "print('c')", "x = 1  # edited by a", "# Shared by b"}
+        await until(lambda: all(expected <= set(cell_sources(notebook(x.doc))) for x in (a, b, c)))
+        await until(lambda: notebook(a.doc) == notebook(b.doc) == notebook(c.doc))
+        final = cell_sources(notebook(a.doc))
+        await eventually_in_cs3(einstein, path, lambda saved: cell_sources(saved) == final)
+    nbformat.validate(nbformat.reads(await einstein.files.read_bytes(path), as_version=4))
+
+
+async def test_two_paths_to_one_resource_are_one_room(server, gateway, einstein, folder):
+    path = f"{await einstein.home()}/{folder}/shared.ipynb"
+    await upload(einstein, path)
+    marie = await gateway.login_basic("marie", "radioactivity")
+    share = await einstein.shares.create(path, marie.user, EDITOR)
+    received = await marie.shares.accept(share.id)
+    marie_path = f"MyShares/{received.mount_point}"  # Reva's share folder in marie's home
+
+    einstein_rooms = JupyterRooms(server.url, server.headers)
+    marie_rooms = JupyterRooms(server.url, basic("marie", "radioactivity"))
+    room = await einstein_rooms.open(f"{folder}/shared.ipynb")
+    assert await marie_rooms.open(marie_path) == room
+    async with einstein_rooms.client(room) as einstein_client, marie_rooms.client(room) as marie_client:
+        type_into(marie_client.doc, 1, "  # marie")
+        await until(lambda: "x = 1  # marie" in cell_sources(notebook(einstein_client.doc)))

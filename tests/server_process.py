@@ -1,0 +1,56 @@
+"""`meshcollab serve` as a real server under test: a subprocess on a loopback port, against a store."""
+
+from __future__ import annotations
+
+import re
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+
+from meshcollab.processes import ServiceProcess
+
+RUNNING_AT = re.compile(r"http://127\.0\.0\.1:(?P<port>\d+)/")
+
+
+class ServerProcess(ServiceProcess):
+    def __init__(self, gateway: str, data_dir: Path, *settings: str, user: tuple[str, str] = ("einstein", "relativity")):
+        super().__init__()
+        self.gateway = gateway
+        self.data_dir = data_dir
+        self.settings = list(settings)  # --MeshCollab.save_delay=... and the like
+        self.user = user
+        self.token = uuid.uuid4().hex
+        self.port = 0
+
+    def start(self) -> None:
+        """Start (again, on the same port and data directory) and wait until it answers."""
+        command = [
+            sys.executable, "-m", "meshcollab", "serve",
+            "--gateway", self.gateway,
+            "--data-dir", str(self.data_dir),
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.token={self.token}",
+            f"--MeshCollab.cs3_username={self.user[0]}",
+            *self.settings,
+        ]
+        ready = self.launch(command, RUNNING_AT, env={"MESHCOLLAB_CS3_PASSWORD": self.user[1]})
+        self.port = int(ready["port"])
+        with httpx.Client(base_url=self.url, headers=self.headers, timeout=30) as client:
+            client.get("/api/status").raise_for_status()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"}
