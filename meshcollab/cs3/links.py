@@ -109,10 +109,15 @@ class LinkService:
             updates.append(_Update(type=_Update.TYPE_DISPLAYNAME, display_name=display_name))
         if description is not None:
             updates.append(_Update(type=_Update.TYPE_DESCRIPTION, description=description))
+        if not updates:
+            return await self.get(link_id)
         for update in updates:
             request = api.UpdatePublicShareRequest(ref=_link_reference(link_id), update=update)
-            await self._session.call("UpdatePublicShare", request, resource=f"public link {link_id}")
-        return await self.get(link_id)
+            response = await self._session.call(
+                "UpdatePublicShare", request, resource=f"public link {link_id}"
+            )
+        # From the last answer: a link updated to an expiration in the past cannot be fetched any more.
+        return PublicLink.from_proto(response.share)
 
     async def remove(self, link_id: str) -> None:
         request = api.RemovePublicShareRequest(ref=_link_reference(link_id))
