@@ -81,3 +81,17 @@ async def test_only_the_owner_manages_a_share(einstein: CS3Session, marie: CS3Se
         await marie.shares.update(share.id, EDITOR)
     with pytest.raises((PermissionDenied, NotFound)):
         await marie.shares.create(notebook.id, einstein.user, EDITOR)
+
+
+async def test_an_accepted_share_is_the_same_resource_under_the_share_folder(
+    einstein: CS3Session, marie: CS3Session, workdir: str
+) -> None:
+    # The owner's path and the recipient's mount are two names of one resource: one room.
+    notebook = await einstein.files.write(f"{workdir}/both.ipynb", b"{}")
+    share = await einstein.shares.create(notebook, marie.user, EDITOR)
+    accepted = await marie.shares.accept(share.id)
+    assert accepted.mount_point
+    # "MyShares" is the default share_folder of Reva's gateway.
+    mounted = await marie.files.stat(f"{await marie.home()}/MyShares/{accepted.mount_point}")
+    assert mounted.id == notebook.id
+    assert mounted.id.encode() == notebook.id.encode()
