@@ -123,3 +123,22 @@ async def test_a_lock_expires_by_itself(einstein: CS3Session, workdir: str) -> N
     await einstein.locks.set(
         path, new_lock_id(), expiration=timedelta(minutes=5)
     )  # and it can be taken again
+
+
+async def test_a_lock_taken_during_an_upload_refuses_it_at_the_put(
+    einstein: CS3Session, workdir: str
+) -> None:
+    path = f"{workdir}/raced.ipynb"
+    await einstein.files.write(path, b"original")
+    lock_id = new_lock_id()
+
+    async def body():
+        # The upload was initiated without a lock; another room takes one before the bytes arrive.
+        await einstein.locks.set(path, lock_id, expiration=timedelta(minutes=5))
+        yield b"clobbered"
+
+    with pytest.raises(Locked) as caught:
+        await einstein.files.write(path, body())
+    assert caught.value.code == "HTTP 409" and "meshcollab" in str(caught.value)
+    assert await einstein.files.read_bytes(path) == b"original"
+    assert (await einstein.locks.get(path)).lock_id == lock_id
