@@ -71,3 +71,14 @@ async def collab(tmp_path: Path, session: CS3Session, room_close_delay: float = 
         made["files"] = files
         yield Collab(server, files)
         await server.registry.stop()  # rooms close (final snapshots, unlocks) while the files run
+
+
+async def read_stable(session: CS3Session, path: str) -> bytes:
+    """The file's content as one version: read again if its etag moved during the read (the room may
+    be writing it; the store's download does not pin the version it started with)."""
+    for _ in range(20):
+        before = await session.files.stat(path)
+        data = await session.files.read_bytes(path)
+        if (await session.files.stat(path)).etag == before.etag:
+            return data
+    raise AssertionError(f"{path} kept changing while being read")

@@ -8,7 +8,7 @@ import re
 
 import nbformat
 import pytest
-from collab_helpers import collab, eventually, room_id
+from collab_helpers import collab, eventually, read_stable, room_id
 from jupyter_ydoc import YNotebook, YUnicode
 from room_clients import NOTEBOOK, notebook
 
@@ -65,15 +65,15 @@ async def test_an_outside_change_while_active_is_kept_and_the_room_state_goes_to
         assert status["reason"] == "changed-outside" and status["conflict_copy"] == notice["path"]
 
         # Theirs is not overwritten; ours is in the copy.
-        assert await outsider.files.read_bytes(path) == b"their version\n"
+        assert await read_stable(outsider, path) == b"their version\n"
         copy = notice["path"]
-        assert file_content(await outsider.files.read_bytes(copy), kind) == room_content(live.doc, kind)
+        assert file_content(await read_stable(outsider, copy), kind) == room_content(live.doc, kind)
         assert "ours = 1" in str(room_content(live.doc, kind))
 
         # Later edits keep going to the copy, never to the file.
         edit(client.doc, kind, "\nmore = 2")
         await eventually(lambda: _copy_has(outsider, copy, "more = 2"))
-        assert await outsider.files.read_bytes(path) == b"their version\n"
+        assert await read_stable(outsider, path) == b"their version\n"
 
         # The base for a later merge is kept: the last snapshot the room wrote to the file.
         etag, base = await RoomRecord(c.server.registry.store, room).last_snapshot()
@@ -81,7 +81,7 @@ async def test_an_outside_change_while_active_is_kept_and_the_room_state_goes_to
 
 
 async def _copy_has(session, path, text) -> bool:
-    return text.encode() in await session.files.read_bytes(path)
+    return text.encode() in await read_stable(session, path)
 
 
 async def test_an_outside_change_while_the_room_was_closed_is_not_overwritten(
@@ -94,7 +94,7 @@ async def test_an_outside_change_while_the_room_was_closed_is_not_overwritten(
         async with c.server.client(room=room) as client:
             edit(client.doc, "notebook", "\nfirst = 1")
         await eventually(lambda: c.server.registry.get(room) is None)
-        assert "first = 1" in json.loads(await outsider.files.read_bytes(path))["cells"][1]["source"]
+        assert "first = 1" in json.loads(await read_stable(outsider, path))["cells"][1]["source"]
 
         # Edited elsewhere while no room is active (a valid notebook, another version).
         outside = json.loads(json.dumps(NOTEBOOK))
@@ -105,6 +105,6 @@ async def test_an_outside_change_while_the_room_was_closed_is_not_overwritten(
         async with c.server.client(room=room) as client:
             edit(client.doc, "notebook", "\nsecond = 2")
             [notice] = await eventually(lambda: client.notices("conflict-copy"))
-            copy = parse_notebook(await outsider.files.read_bytes(notice["path"]))
+            copy = parse_notebook(await read_stable(outsider, notice["path"]))
             assert [cell["source"] for cell in copy["cells"]] == ["# Mesh", "x = 1\nfirst = 1\nsecond = 2"]
-        assert json.loads(await outsider.files.read_bytes(path)) == outside
+        assert json.loads(await read_stable(outsider, path)) == outside

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
-from collab_helpers import collab, eventually, room_id
+from collab_helpers import collab, eventually, read_stable, room_id
 from jupyter_ydoc import YNotebook
 from lockless_gateway import lockless_gateway
 from room_clients import NOTEBOOK, notebook
@@ -26,7 +26,7 @@ def append(doc, text: str) -> None:
 
 
 async def cell_source(session: CS3Session, path: str) -> str:
-    return json.loads(await session.files.read_bytes(path))["cells"][1]["source"]
+    return json.loads(await read_stable(session, path))["cells"][1]["source"]
 
 
 async def new_notebook(session: CS3Session, workdir: str, name: str = "nb.ipynb"):
@@ -84,7 +84,7 @@ async def test_a_lock_held_by_another_app_blocks_saving_until_it_goes(tmp_path, 
             await eventually(lambda: writer.last_outcome is SaveOutcome.BLOCKED)
             await anyio.sleep(0.3)  # a few debounce periods: still nothing may be written
             assert (await outsider.files.stat(path)).etag == resource.etag
-            assert json.loads(await outsider.files.read_bytes(path)) == NOTEBOOK
+            assert json.loads(await read_stable(outsider, path)) == NOTEBOOK
             assert writer.writes == 0
 
             # Nothing is lost: the room (and its store) has every edit.

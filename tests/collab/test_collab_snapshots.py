@@ -8,7 +8,7 @@ import json
 import anyio
 import nbformat
 import pytest
-from collab_helpers import collab, eventually, room_id
+from collab_helpers import collab, eventually, read_stable, room_id
 from jupyter_ydoc import YNotebook, YUnicode
 from room_clients import NOTEBOOK, notebook
 
@@ -24,7 +24,7 @@ def append(doc, text: str, cell: int = 1) -> None:
 
 
 async def file_notebook(session: CS3Session, path: str) -> dict:
-    return nbformat.reads((await session.files.read_bytes(path)).decode(), as_version=4)
+    return nbformat.reads((await read_stable(session, path)).decode(), as_version=4)
 
 
 async def test_a_notebook_loads_from_cs3_and_its_snapshot_equals_the_document(tmp_path, einstein, workdir):
@@ -60,7 +60,7 @@ async def test_a_text_file_round_trips_as_utf8(tmp_path, einstein, workdir):
 
 
 async def _read_equals(session, path, expected: bytes) -> bool:
-    return await session.files.read_bytes(path) == expected
+    return await read_stable(session, path) == expected
 
 
 async def test_a_burst_of_changes_is_few_writes(tmp_path, einstein, workdir):
@@ -175,7 +175,7 @@ async def test_an_invalid_notebook_in_cs3_fails_the_room_load_clearly(tmp_path, 
         assert "broken.ipynb" in str(failure.value) and "not" in str(failure.value)
         # Nothing was stored for the room (it loads again from the file once fixed), nothing written.
         assert (await c.server.registry.store.load(room)).update is None
-        assert await einstein.files.read_bytes(path) == content
+        assert await read_stable(einstein, path) == content
         assert (await einstein.files.stat(path)).etag == resource.etag
 
 
