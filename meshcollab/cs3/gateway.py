@@ -36,6 +36,8 @@ class CS3Gateway:
         self._transfers: DataTransfer | None = None
 
     async def start(self) -> None:
+        if self._http is not None:
+            return
         await self._channel.open()
         self._http = httpx.AsyncClient(
             verify=await self._tls_context(), timeout=httpx.Timeout(self.config.deadline)

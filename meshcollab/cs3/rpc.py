@@ -60,6 +60,8 @@ class GatewayChannel:
         self._stub: gateway_api_pb2_grpc.GatewayAPIStub | None = None
 
     async def open(self) -> None:
+        if self._channel is not None:
+            return
         config = self._config
         options = [
             ("grpc.max_receive_message_length", config.max_message_bytes),
