@@ -72,6 +72,8 @@ async def test_ids_are_stable_across_overwrite_and_move(einstein: CS3Session, wo
     moved = await einstein.files.stat(f"{workdir}/moved/renamed.ipynb")
     assert moved.id == first.id
     assert (await einstein.files.stat(first.id)).path == f"{workdir}/moved/renamed.ipynb"
+    room_file_id = first.id.encode()  # what a room's fileId carries
+    assert (await einstein.files.stat(ResourceId.decode(room_file_id))).path == moved.path
     assert await einstein.files.read_bytes(first.id) == b"two"
     with pytest.raises(NotFound):
         await einstein.files.stat(f"{workdir}/nb.ipynb")
