@@ -7,8 +7,9 @@ or a server that restarts knows what it last wrote:
   of a three-way merge when the file changed outside the room.
 - `cs3.lock_id`: the lock id of the room's latest activation, so that the next one can take over a
   lock left by a server that stopped without releasing it.
-- `cs3.conflict`: JSON `{"copy": path, "copy_id": encoded resource id, "file_etag": etag, "at": iso}`
-  of the last conflict copy written.
+- `cs3.conflict`: JSON `{"copy": path, "copy_id": encoded resource id, "copy_etag": etag,
+  "file_etag": etag, "at": iso}` of the last conflict copy written: the room's next activation goes on
+  writing to that copy while neither the file nor the copy changed since.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from meshcollab.cs3 import (
     PermissionDenied,
     Reference,
     Resource,
+    ResourceId,
 )
 from meshcollab.rooms import Notice
 from meshcollab.rooms.service import Service
@@ -98,6 +99,7 @@ class SnapshotWriter(Service):
         self.last_outcome: SaveOutcome | None = None  # of the latest save attempt
         self.conflict_copy: Resource | None = None  # where the room's snapshots go after a conflict
         self._copy_snapshot: bytes | None = None
+        self._conflict: dict = {}  # as kept in the record (cs3.conflict)
         self._resource: Resource | None = None  # the file as last seen: its name and folder
         self._pending = False  # changes not written yet
         self._wake = anyio.Event()  # set when something becomes pending
@@ -125,6 +127,7 @@ class SnapshotWriter(Service):
                 self.etag, self.last_snapshot = await self._record.last_snapshot()
                 try:
                     self._resource = await self._session().files.stat(self._file.resource_id)
+                    await self._resume_conflict_copy(self._session())
                 except CS3Error as error:
                     self._log.info(
                         "Snapshot writer of %s: cannot stat the file yet: %s", self._file.room_id, error
@@ -264,16 +267,13 @@ class SnapshotWriter(Service):
         except (PermissionDenied, NotFound):
             # A file shared alone: its folder is not the user's to write; their home is.
             copy = await self._create(session, f"{await session.home()}/{name}", snapshot)
-        self.conflict_copy, self._copy_snapshot = copy, snapshot
-        self.writes += 1
-        await self._record.set_conflict(
-            {
-                "copy": copy.path,
-                "copy_id": copy.id.encode(),
-                "file_etag": outside.etag if outside else None,
-                "at": status.iso(datetime.now(UTC)),
-            }
-        )
+        self._conflict = {
+            "copy": copy.path,
+            "copy_id": copy.id.encode(),
+            "file_etag": outside.etag if outside else None,
+            "at": status.iso(datetime.now(UTC)),
+        }
+        await self._copy_written(copy, snapshot)
         self._notify(status.conflict_copy(copy.path, known.path, outside.etag if outside else None))
         self._report(self.status_notice())
         return SaveOutcome.CONFLICT_COPY
@@ -297,10 +297,28 @@ class SnapshotWriter(Service):
         except (Conflict, NotFound):
             # Someone changed (or removed) the copy too: keep theirs, and write a new copy.
             return await self._keep_both(session, snapshot)
-        self.conflict_copy, self._copy_snapshot = resource, snapshot
-        self.writes += 1
+        await self._copy_written(resource, snapshot)
         self._report(self.status_notice())
         return SaveOutcome.CONFLICT_COPY
+
+    async def _copy_written(self, copy: Resource, snapshot: bytes) -> None:
+        self.conflict_copy, self._copy_snapshot = copy, snapshot
+        self.writes += 1
+        self._conflict["copy_etag"] = copy.etag
+        await self._record.set_conflict(self._conflict)
+
+    async def _resume_conflict_copy(self, session: CS3Session) -> None:
+        """A previous activation forked to a conflict copy: go on writing there as long as neither the
+        file nor the copy changed since (nothing was merged yet); otherwise the next write decides."""
+        conflict = await self._record.conflict()
+        if not conflict or self._resource is None or self._resource.etag != conflict.get("file_etag"):
+            return
+        try:
+            copy = await session.files.stat(ResourceId.decode(conflict["copy_id"]))
+        except (CS3Error, KeyError):
+            return
+        if copy.etag == conflict.get("copy_etag"):
+            self.conflict_copy, self._conflict = copy, conflict
 
 
 def _numbered(target, attempt: int):
