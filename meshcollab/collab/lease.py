@@ -63,7 +63,7 @@ class LockLease(Service):
     `await tg.start(lease.start)` and later `await lease.release()`.
 
     The first attempt to lock is made before it counts as started, so `state` is known from then on.
-    `on_change(lease)` is called (synchronously) at every change of `state`, `holder` or `advisory`.
+    `on_change(lease)` is called (synchronously) at every change of `state`, `holder` or `error`.
     """
 
     def __init__(
