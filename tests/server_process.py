@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import sys
 import uuid
@@ -12,6 +13,14 @@ import httpx
 from meshcollab.processes import ServiceProcess
 
 RUNNING_AT = re.compile(r"http://127\.0\.0\.1:(?P<port>\d+)/")
+
+# Short delays, so that tests see saves and room closes soon; never asserted as timings.
+FAST = ("--MeshCollab.save_delay=0.05", "--MeshCollab.save_max_delay=0.5", "--MeshCollab.room_close_delay=0.5")
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    """HTTP Basic headers with CS3 credentials."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
 
 
 class ServerProcess(ServiceProcess):
@@ -31,6 +40,7 @@ class ServerProcess(ServiceProcess):
             "--gateway", self.gateway,
             "--data-dir", str(self.data_dir),
             "--no-browser",
+            "--allow-root",  # CI runs as root
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",

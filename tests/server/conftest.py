@@ -3,29 +3,20 @@ reached over HTTP and websockets exactly as JupyterLab reaches it."""
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from server_process import ServerProcess
+from server_process import FAST, ServerProcess
 
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
-
-FAST = ("--MeshCollab.save_delay=0.05", "--MeshCollab.save_max_delay=0.5", "--MeshCollab.room_close_delay=0.5")
-
-
-def basic(username: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
-
 
 @pytest.fixture
 def server(store, tmp_path: Path):
     """A meshcollab server of this test alone, acting as einstein, with short save and close delays."""
     process = ServerProcess(store.grpc_address, tmp_path / "server", *FAST, "--MeshCollab.lock_ttl=6")
-    process.settings.append("--allow-root")
     process.start()
     yield process
     process.stop()

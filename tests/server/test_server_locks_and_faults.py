@@ -16,6 +16,7 @@ from cs3client.exceptions import NotFoundException
 from jupyter_rooms import JupyterRooms
 from jupyter_ydoc import YNotebook
 from room_clients import notebook, until
+from server_process import FAST, ServerProcess
 from test_server_rooms import append_cell, cell_sources, eventually_in_cs3, notebook_in_cs3, type_into, upload
 
 pytestmark = pytest.mark.anyio
@@ -130,11 +131,7 @@ async def test_a_malformed_message_closes_only_its_sender(server, einstein, fold
 
 
 async def test_an_oversized_message_closes_only_its_sender(store, tmp_path, einstein, folder):
-    from conftest import FAST
-    from server_process import ServerProcess
-
-    small = ServerProcess(store.grpc_address, tmp_path / "small", *FAST, "--RoomRegistry.max_message_size=65536",
-                          "--allow-root")
+    small = ServerProcess(store.grpc_address, tmp_path / "small", *FAST, "--RoomRegistry.max_message_size=65536")
     small.start()
     try:
         await upload(einstein, f"{await einstein.home()}/{folder}/big.ipynb")

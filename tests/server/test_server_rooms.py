@@ -9,11 +9,11 @@ import json
 import anyio
 import nbformat
 import pytest
-from conftest import basic
 from jupyter_rooms import JupyterRooms
 from jupyter_ydoc import YNotebook
 from pycrdt import Map, Text
 from room_clients import notebook, until
+from server_process import basic
 
 from meshcollab.cs3 import EDITOR
 
