@@ -13,8 +13,11 @@ $(BIN)/meshcollab: pyproject.toml
 
 install: $(BIN)/meshcollab
 
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 run: install
-	$(BIN)/meshcollab store --root data/store --port 19000
+	$(BIN)/meshcollab serve --data-dir data $(ALLOW_ROOT) $(ARGS)
 
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
