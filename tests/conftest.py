@@ -6,10 +6,12 @@ speaking gRPC and HTTP. Nothing about CS3 is mocked.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
 from meshcollab.embedded_store import StoreProcess
 
 @pytest.fixture
@@ -33,3 +35,20 @@ def fresh_store(tmp_path: Path):
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+async def gateway(store) -> AsyncIterator[CS3Gateway]:
+    """meshcollab's CS3 adapter connected to the shared store."""
+    async with CS3Gateway(CS3Config(gateway=store.grpc_address, deadline=15, retries=2, retry_backoff=0.05)) as gw:
+        yield gw
+
+
+@pytest.fixture
+async def einstein(gateway: CS3Gateway) -> CS3Session:
+    return await gateway.login_basic("einstein", "relativity")
+
+
+@pytest.fixture
+async def marie(gateway: CS3Gateway) -> CS3Session:
+    return await gateway.login_basic("marie", "radioactivity")

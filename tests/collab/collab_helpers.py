@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 import inspect
-import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
 
-# The room test helpers (real y-websocket clients, the room server) live beside the room tests.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "rooms"))
 
 from room_clients import RoomServer, serve
 

@@ -4,24 +4,10 @@ server acts as and as an independent client."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 
-from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
-
-
-@pytest.fixture
-async def gateway(store) -> AsyncIterator[CS3Gateway]:
-    config = CS3Config(gateway=store.grpc_address, deadline=15, retries=2, retry_backoff=0.05)
-    async with CS3Gateway(config) as gw:
-        yield gw
-
-
-@pytest.fixture
-async def einstein(gateway: CS3Gateway) -> CS3Session:
-    """The CS3 user the server acts as."""
-    return await gateway.login_basic("einstein", "relativity")
+from meshcollab.cs3 import CS3Gateway, CS3Session
 
 
 @pytest.fixture

@@ -29,18 +29,9 @@ def config_for():
 
 @pytest.fixture
 async def gateway(store) -> AsyncIterator[CS3Gateway]:
+    """The shared one, with small chunks so that transfers span several."""
     async with CS3Gateway(_config_for(store)) as gw:
         yield gw
-
-
-@pytest.fixture
-async def einstein(gateway: CS3Gateway) -> CS3Session:
-    return await gateway.login_basic("einstein", "relativity")
-
-
-@pytest.fixture
-async def marie(gateway: CS3Gateway) -> CS3Session:
-    return await gateway.login_basic("marie", "radioactivity")
 
 
 @pytest.fixture

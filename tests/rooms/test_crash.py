@@ -26,7 +26,7 @@ class ServerProcess:
             [sys.executable, str(HERE / "room_server_process.py"), str(data), str(port)],
             stdout=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(HERE)},
+            env={**os.environ, "PYTHONPATH": str(HERE.parent)},  # room_clients lives in tests/
         )
         ready = self.process.stdout.readline().split()
         assert ready[:1] == ["ready"], f"the server did not start: {ready}"

@@ -4,14 +4,13 @@ reached over HTTP and websockets exactly as JupyterLab reaches it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from server_process import FAST, ServerProcess
 
-from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
+from meshcollab.cs3 import CS3Session
+
 
 @pytest.fixture
 def server(store, tmp_path: Path):
@@ -23,25 +22,9 @@ def server(store, tmp_path: Path):
 
 
 @pytest.fixture
-async def gateway(store) -> AsyncIterator[CS3Gateway]:
-    async with CS3Gateway(CS3Config(gateway=store.grpc_address)) as gw:
-        yield gw
-
-
-@pytest.fixture
-async def einstein(gateway: CS3Gateway) -> CS3Session:
-    return await gateway.login_basic("einstein", "relativity")
-
-
-@pytest.fixture
 async def folder(einstein: CS3Session) -> str:
     """A folder of this test in einstein's home: its name relative to the Jupyter root."""
     name = f"e2e-{uuid.uuid4().hex[:8]}"
     await einstein.files.mkdir(f"{await einstein.home()}/{name}")
     return name
 
-
-@pytest.fixture
-async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
-        yield client
