@@ -27,6 +27,10 @@ META_DIR = ".meshcollab-store"
 # fn(client_id, client_secret) -> the principal to issue a token for; raises StoreError to refuse.
 Authenticator = Callable[[str, str], Awaitable[Principal]]
 
+# (URL pattern, tornado handler class, initialize kwargs): a route the data server serves besides
+# `/data/<token>` (e.g. the OCM API of ocm_http.py). Registered in a mixin's `setup()`, before serving.
+HttpRoute = tuple[str, type, dict]
+
 # fn(scope) -> the scope as it stands now (e.g. the current permissions of the public link that
 # granted it), or None when what granted it is gone (link removed or expired): the token is then
 # refused. Synchronous, as tokens are checked on every call: keep what it needs in memory.
@@ -48,6 +52,7 @@ class StoreContext:
     content: ContentWriter
     authenticators: dict[str, Authenticator] = field(default_factory=dict)
     scope_checks: dict[str, ScopeCheck] = field(default_factory=dict)
+    http_routes: list[HttpRoute] = field(default_factory=list)
 
     @classmethod
     def create(
@@ -102,6 +107,10 @@ class StoreContext:
     def add_scope_check(self, kind: str, check: ScopeCheck) -> None:
         """Re-check, on every use of a token, the scopes of this kind (e.g. "publicshare")."""
         self.scope_checks[kind] = check
+
+    def add_http_route(self, pattern: str, handler: type, kwargs: dict | None = None) -> None:
+        """Serve `pattern` on the data server with a tornado handler (call it from `setup()`)."""
+        self.http_routes.append((pattern, handler, kwargs or {}))
 
     def issue_token(self, principal: Principal, lifetime: float | None = None) -> str:
         return self.tokens.issue_access(principal.user.opaque_id, principal.scope, lifetime)

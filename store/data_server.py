@@ -32,7 +32,9 @@ HTTP_OF_CODE = {
 
 
 def make_app(store: StoreContext) -> tornado.web.Application:
-    return tornado.web.Application([(r"/data/([^/]*)", TransferHandler, {"store": store})])
+    routes = [(r"/data/([^/]*)", TransferHandler, {"store": store})]
+    routes += [(pattern, handler, {"store": store, **kwargs}) for pattern, handler, kwargs in store.http_routes]
+    return tornado.web.Application(routes)
 
 
 class TransferFailed(Exception):

@@ -23,6 +23,9 @@ from .data_server import make_app
 from .files_api import FilesApi
 from .links import LinksApi
 from .locks_api import LocksApi
+from .ocm import OcmSharesApi
+from .ocm_access import OcmAccessApi
+from .ocm_received import OcmReceivedApi
 from .rpc import answer_unimplemented
 from .sharing import SharesApi
 from .spaces_api import SpacesApi
@@ -40,9 +43,22 @@ BODY_CHUNK = 1 << 20  # bytes handed to the upload handler at a time (tornado's 
 
 @answer_unimplemented
 class GatewayService(
-    FilesApi, TransferApi, LocksApi, VersionsApi, UsersApi, SpacesApi, SharesApi, LinksApi, GatewayAPIServicer
+    OcmAccessApi,
+    FilesApi,
+    TransferApi,
+    LocksApi,
+    VersionsApi,
+    UsersApi,
+    SpacesApi,
+    SharesApi,
+    LinksApi,
+    OcmSharesApi,
+    OcmReceivedApi,
+    GatewayAPIServicer,
 ):
-    """The CS3 gateway API. Each mixin serves one group of RPCs; add a mixin here once it exists."""
+    """The CS3 gateway API. Each mixin serves one group of RPCs; add a mixin here once it exists.
+    OcmAccessApi comes first: it takes the file, transfer and lock RPCs that name a federated
+    share and hands the others on to FilesApi, TransferApi and LocksApi."""
 
     def __init__(self, store: StoreContext) -> None:
         self.store = store

@@ -114,7 +114,11 @@ async def test_authenticate_dispatches_to_a_registered_authenticator(embedded):
         return Principal(marie, Scope("nothing-yet", frozenset({"stat"}), ref=client_id))
 
     store.context.add_authenticator("publicshares", publicshares)
-    assert set((await stub.ListAuthProviders(ListAuthProvidersRequest())).types) == {"basic", "publicshares"}
+    assert set((await stub.ListAuthProviders(ListAuthProvidersRequest())).types) == {
+        "basic",
+        "publicshares",
+        "ocmshares",  # registered by the OCM module (store/ocm.py)
+    }
     good = await stub.Authenticate(
         gw.AuthenticateRequest(type="publicshares", client_id="token-123", client_secret="password|secret")
     )

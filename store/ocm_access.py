@@ -1,0 +1,404 @@
+"""Reaching an accepted federated share: the recipient works through this store's gateway, which
+works with the provider's (ocm_peer.py), as Reva's `ocmreceived` storage provider does.
+
+A received share is addressed as in Reva (the OCM storage provider's fixed id, the share id as
+the space, as the opaque id of its root; below a shared folder the opaque id is the base64 of the
+relative path), optionally with a relative path: `ResourceId(OCM_STORAGE_ID, <share id>,
+<share id>)` + `./sub/file`. The absolute path `/ocm/<share id>/...` names the same.
+
+Stat, ListContainer, InitiateFileDownload/Upload and the lock RPCs (SetLock, GetLock, RefreshLock,
+Unlock) on such a reference are served here, for the share's recipient once accepted; the other
+RPCs do not reach remote resources. Each asks the provider with the share's secret, so what the
+provider allows (the share's permissions, the share still existing, its locks) is what the
+recipient gets. ResourceInfos come back with the ids and paths above, the owner as a federated
+user, and the permissions the provider granted.
+
+Contents go through this store's data server: `InitiateFileDownload/Upload` hand out
+`/ocm/data/<token>` endpoints (our own transfer token); the GET or PUT there is relayed to the
+provider's data server (initiated with the share's token, Range and X-Lock-Id passed on), and
+its answer (status, ETag) comes back as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import anyio.to_thread
+import httpx
+import tornado.ioloop
+import tornado.web
+from cs3.gateway.v1beta1 import gateway_api_pb2 as gw
+from cs3.gateway.v1beta1 import resources_pb2 as gw_resources
+from cs3.rpc.v1beta1 import code_pb2
+from cs3.storage.provider.v1beta1 import provider_api_pb2 as sp
+from cs3.storage.provider.v1beta1 import resources_pb2 as rp
+
+from .access import OutOfScope, Principal
+from .context import StoreContext
+from .data_server import CHUNK
+from .namespace import normalize
+from .ocm_config import load_async
+from .ocm_peer import PeerSession, unavailable
+from .ocm_received import ReceivedRow, accepted_share
+from .rpc import ApiBase, rpc
+from .status import StoreError, failed_precondition, invalid_argument, ok, unimplemented
+from .tokens import InvalidToken, TransferClaims
+from .transfer_api import PROTOCOLS
+
+# Reva's utils.OCMStorageProviderID: the storage id of received federated shares, in every deployment.
+OCM_STORAGE_ID = "89f37a33-858b-45fa-8890-a1f2b27d90e1"
+MOUNT = "/ocm"
+HTTP_OF_CODE = {
+    code_pb2.CODE_NOT_FOUND: 404,
+    code_pb2.CODE_PERMISSION_DENIED: 403,
+    code_pb2.CODE_FAILED_PRECONDITION: 409,
+    code_pb2.CODE_UNAVAILABLE: 502,
+}
+RELAYED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "ETag", "OC-ETag")
+
+
+def encode_relative(rel: str) -> str:
+    return base64.b64encode(rel.encode()).decode()
+
+
+def ocm_target(ref: rp.Reference) -> tuple[str, str] | None:
+    """(received share id, path below the shared resource: "" or "/a/b") of a reference to a
+    federated share, or None for any other reference."""
+    rid = ref.resource_id if ref.HasField("resource_id") else None
+    if rid is not None and rid.storage_id == OCM_STORAGE_ID:
+        share_id = rid.space_id or rid.opaque_id
+        rel = ""
+        if rid.opaque_id and rid.opaque_id != share_id:
+            try:
+                rel = base64.b64decode(rid.opaque_id.encode(), validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                raise invalid_argument(f"{rid.opaque_id!r} is not a resource in a federated share") from None
+        if ref.path and ref.path != ".":
+            if not ref.path.startswith("./"):
+                raise invalid_argument(f"path {ref.path!r} next to a resource id must be relative ('./...')")
+            rel += ref.path[1:]
+        return share_id, _relative(rel)
+    if (rid is None or not rid.opaque_id) and ref.path.startswith(MOUNT + "/"):
+        parts = normalize(ref.path).split("/")
+        return parts[2], _relative("/".join(["", *parts[3:]]))
+    return None
+
+
+def _relative(rel: str) -> str:
+    rel = normalize(rel) if rel else ""
+    return "" if rel == "/" else rel
+
+
+def local_id(share_id: str, rel: str) -> rp.ResourceId:
+    return rp.ResourceId(
+        storage_id=OCM_STORAGE_ID, space_id=share_id, opaque_id=encode_relative(rel) if rel else share_id
+    )
+
+
+def remote_reference(row: ReceivedRow, rel: str) -> rp.Reference:
+    return rp.Reference(resource_id=row.remote_id(), path=f".{rel}" if rel else "")
+
+
+def local_info(info: rp.ResourceInfo, row: ReceivedRow, rel: str) -> rp.ResourceInfo:
+    """The provider's ResourceInfo as the recipient sees it here."""
+    mine = rp.ResourceInfo()
+    mine.CopyFrom(info)
+    mine.id.CopyFrom(local_id(row.id, rel))
+    if rel:
+        mine.parent_id.CopyFrom(local_id(row.id, rel.rsplit("/", 1)[0]))
+    else:
+        mine.ClearField("parent_id")
+    mine.path = f"{MOUNT}/{row.id}{rel}"
+    mine.name = rel.rsplit("/", 1)[1] if rel else row.name
+    mine.owner.CopyFrom(row.federated(row.owner))
+    mine.ClearField("space")
+    return mine
+
+
+async def open_share(store: StoreContext, principal: Principal, share_id: str) -> tuple[ReceivedRow, PeerSession]:
+    """The caller's accepted share and a session with its provider (not yet entered)."""
+    if principal.scope is not None:
+        raise OutOfScope(f"a {principal.scope.kind} token cannot reach federated shares")
+    row = await accepted_share(store, principal.user, share_id)
+    config = await load_async(store.root)
+    peer = config.peer(row.provider) if config else None
+    if peer is None:
+        raise unavailable(f"{row.provider}, which shared {row.name}, is no longer a trusted institution here")
+    return row, PeerSession(peer, row.secret)
+
+
+class OcmAccessApi(ApiBase):
+    """Put before FilesApi, TransferApi and LocksApi in GatewayService's bases: it serves the RPCs
+    below for references to federated shares and hands every other reference on (super())."""
+
+    async def setup(self) -> None:
+        await super().setup()
+        self.store.add_http_route(r"/ocm/data/([^/]*)", OcmTransferHandler)
+
+    async def Stat(self, request, context):
+        if ocm_target(request.ref) is None:
+            return await super().Stat(request, context)
+        return await self._ocm_stat(request, context)
+
+    @rpc(sp.StatResponse)
+    async def _ocm_stat(self, request: sp.StatRequest, principal: Principal):
+        share_id, rel = ocm_target(request.ref)
+        row, session = await open_share(self.store, principal, share_id)
+        async with session as remote:
+            asked = sp.StatRequest(ref=remote_reference(row, rel), arbitrary_metadata_keys=request.arbitrary_metadata_keys)
+            info = (await remote.call("Stat", asked)).info
+        return sp.StatResponse(status=ok(), info=local_info(info, row, rel))
+
+    async def ListContainer(self, request, context):
+        if ocm_target(request.ref) is None:
+            return await super().ListContainer(request, context)
+        return await self._ocm_list(request, context)
+
+    @rpc(sp.ListContainerResponse)
+    async def _ocm_list(self, request: sp.ListContainerRequest, principal: Principal):
+        share_id, rel = ocm_target(request.ref)
+        row, session = await open_share(self.store, principal, share_id)
+        async with session as remote:
+            asked = sp.ListContainerRequest(
+                ref=remote_reference(row, rel), arbitrary_metadata_keys=request.arbitrary_metadata_keys
+            )
+            infos = (await remote.call("ListContainer", asked)).infos
+        return sp.ListContainerResponse(
+            status=ok(), infos=[local_info(info, row, f"{rel}/{info.name}") for info in infos]
+        )
+
+    async def InitiateFileDownload(self, request, context):
+        if ocm_target(request.ref) is None:
+            return await super().InitiateFileDownload(request, context)
+        return await self._ocm_download(request, context)
+
+    @rpc(gw.InitiateFileDownloadResponse)
+    async def _ocm_download(self, request: sp.InitiateFileDownloadRequest, principal: Principal):
+        share_id, rel = ocm_target(request.ref)
+        if request.HasField("opaque") and "version_key" in request.opaque.map:
+            raise unimplemented("versions of a federated share cannot be downloaded")
+        row, session = await open_share(self.store, principal, share_id)
+        async with session as remote:  # the provider checks now what it will check at the GET
+            await remote.call("InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=remote_reference(row, rel)))
+        url, token = self._ocm_endpoint("download", principal, row, rel)
+        protocols = [gw_resources.FileDownloadProtocol(protocol=p, download_endpoint=url, token=token) for p in PROTOCOLS]
+        return gw.InitiateFileDownloadResponse(status=ok(), protocols=protocols)
+
+    async def InitiateFileUpload(self, request, context):
+        if ocm_target(request.ref) is None:
+            return await super().InitiateFileUpload(request, context)
+        return await self._ocm_upload(request, context)
+
+    @rpc(gw.InitiateFileUploadResponse)
+    async def _ocm_upload(self, request: sp.InitiateFileUploadRequest, principal: Principal):
+        share_id, rel = ocm_target(request.ref)
+        row, session = await open_share(self.store, principal, share_id)
+        asked = sp.InitiateFileUploadRequest()
+        asked.CopyFrom(request)  # lock id, if_match, if_not_exist, size: the provider checks them
+        asked.ref.CopyFrom(remote_reference(row, rel))
+        async with session as remote:
+            await remote.call("InitiateFileUpload", asked)
+        url, token = self._ocm_endpoint("upload", principal, row, rel)
+        protocols = [gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token) for p in PROTOCOLS]
+        return gw.InitiateFileUploadResponse(status=ok(), protocols=protocols)
+
+    def _ocm_endpoint(self, operation: str, principal: Principal, row: ReceivedRow, rel: str) -> tuple[str, str]:
+        claims = TransferClaims(operation, principal.user.opaque_id, f"{MOUNT}/{row.id}{rel}", "", "")
+        token = self.store.tokens.issue_transfer(claims)
+        return f"{self.store.data_url}/ocm/data/{token}", token
+
+    # -- locks: the provider's, taken through the share ------------------------------------------
+
+    async def SetLock(self, request, context):
+        return await self._ocm_forward("SetLock", sp.SetLockResponse, request, context, super().SetLock)
+
+    async def GetLock(self, request, context):
+        return await self._ocm_forward("GetLock", sp.GetLockResponse, request, context, super().GetLock)
+
+    async def RefreshLock(self, request, context):
+        return await self._ocm_forward("RefreshLock", sp.RefreshLockResponse, request, context, super().RefreshLock)
+
+    async def Unlock(self, request, context):
+        return await self._ocm_forward("Unlock", sp.UnlockResponse, request, context, super().Unlock)
+
+    async def _ocm_forward(self, method: str, response_type: type, request, context, local):
+        if ocm_target(request.ref) is None:
+            return await local(request, context)
+
+        @rpc(response_type)
+        async def forward(self, request, principal: Principal):
+            share_id, rel = ocm_target(request.ref)
+            row, session = await open_share(self.store, principal, share_id)
+            asked = type(request)()
+            asked.CopyFrom(request)
+            asked.ref.CopyFrom(remote_reference(row, rel))
+            async with session as remote:
+                return await remote.call(method, asked)
+
+        forward.__name__ = method
+        return await forward(self, request, context)
+
+
+class TransferFailed(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def _http_failure(exc: StoreError) -> TransferFailed:
+    return TransferFailed(HTTP_OF_CODE.get(exc.code, 500), exc.message)
+
+
+@tornado.web.stream_request_body
+class OcmTransferHandler(tornado.web.RequestHandler):
+    """GET/HEAD/PUT `/ocm/data/<token>`: the contents of a federated share, relayed to and from its
+    provider. Tokens and replies as the data server's (`data_server.py`)."""
+
+    def initialize(self, store: StoreContext) -> None:
+        self.store = store
+        self.temp = None
+        self.temp_file = None
+        self.failed: TransferFailed | None = None
+
+    async def prepare(self) -> None:
+        try:
+            self.claims, self.principal = self._authenticate()
+            if self.request.method == "PUT":
+                self.temp = self.store.content.new_temp()
+                self.temp_file = await anyio.to_thread.run_sync(self.temp.open, "wb")
+        except TransferFailed as failure:
+            self._fail(failure)
+
+    def _authenticate(self) -> tuple[TransferClaims, Principal]:
+        in_path = self.path_args[0] if self.path_args else ""
+        in_header = self.request.headers.get("X-Reva-Transfer", "")
+        access_token = self.request.headers.get("x-access-token", "")
+        if not (in_path or in_header) or not access_token:
+            raise TransferFailed(401, "missing transfer token or x-access-token")
+        if in_path and in_header and in_path != in_header:
+            raise TransferFailed(400, "the X-Reva-Transfer header and the URL name different transfers")
+        try:
+            claims = self.store.tokens.verify_transfer(in_header or in_path)
+            principal = self.store.principal_from_token(access_token)
+        except InvalidToken as exc:
+            raise TransferFailed(401, str(exc)) from None
+        if principal.user.opaque_id != claims.user_id:
+            raise TransferFailed(403, "this transfer was initiated by another user")
+        expected = {"PUT": "upload", "GET": "download", "HEAD": "download"}.get(self.request.method)
+        if claims.operation != expected or not claims.path.startswith(MOUNT + "/"):
+            raise TransferFailed(400, f"this token does not allow {self.request.method} of a federated share")
+        return claims, principal
+
+    def _fail(self, failure: TransferFailed) -> None:
+        self.failed = failure
+        self.set_status(failure.code)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(failure.reason + "\n")
+
+    async def _session(self) -> tuple[ReceivedRow, PeerSession, rp.Reference]:
+        parts = self.claims.path.split("/")
+        share_id, rel = parts[2], "/".join(["", *parts[3:]]) if len(parts) > 3 else ""
+        try:
+            row, session = await open_share(self.store, self.principal, share_id)
+        except StoreError as exc:
+            raise _http_failure(exc) from None
+        return row, session, remote_reference(row, rel)
+
+    # -- download -------------------------------------------------------------------------------
+
+    async def get(self, _token: str) -> None:
+        await self._download(send_body=True)
+
+    async def head(self, _token: str) -> None:
+        await self._download(send_body=False)
+
+    async def _download(self, send_body: bool) -> None:
+        try:
+            row, session, ref = await self._session()
+            async with session as remote:
+                answer = await remote.call("InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=ref))
+                url, token = _endpoint(answer.protocols, "download_endpoint")
+                headers = remote.transfer_headers(token)
+                if "Range" in self.request.headers:
+                    headers["Range"] = self.request.headers["Range"]
+                method = "GET" if send_body else "HEAD"
+                async with remote.http.stream(method, url, headers=headers) as reply:
+                    self.set_status(reply.status_code)
+                    for name in RELAYED_HEADERS:
+                        if name in reply.headers:
+                            self.set_header(name, reply.headers[name])
+                    async for chunk in reply.aiter_raw(CHUNK):
+                        self.write(chunk)
+                        await self.flush()
+        except StoreError as exc:
+            return self._fail(_http_failure(exc))
+        except TransferFailed as failure:
+            return self._fail(failure)
+        except httpx.HTTPError as exc:
+            return self._fail(TransferFailed(502, f"the provider's data server failed: {exc!r}"))
+        self.finish()
+
+    # -- upload ---------------------------------------------------------------------------------
+
+    async def data_received(self, chunk: bytes) -> None:
+        if self.temp_file is not None:
+            await anyio.to_thread.run_sync(self.temp_file.write, chunk)
+
+    async def put(self, _token: str) -> None:
+        try:
+            await anyio.to_thread.run_sync(self.temp_file.close)
+            lock_id = self.request.headers.get("X-Lock-Id", "")
+            row, session, ref = await self._session()
+            async with session as remote:
+                asked = sp.InitiateFileUploadRequest(ref=ref, lock_id=lock_id)
+                answer = await remote.call("InitiateFileUpload", asked)
+                url, token = _endpoint(answer.protocols, "upload_endpoint")
+                headers = remote.transfer_headers(token)
+                if lock_id:
+                    headers["X-Lock-Id"] = lock_id
+                    headers["X-Lock-Holder"] = self.request.headers.get("X-Lock-Holder", "")
+                size = (await anyio.to_thread.run_sync(self.temp.stat)).st_size
+                headers["Content-Length"] = str(size)
+                reply = await remote.http.put(url, content=_read_chunks(self.temp), headers=headers)
+        except StoreError as exc:
+            return self._fail(_http_failure(exc))
+        except TransferFailed as failure:
+            return self._fail(failure)
+        except httpx.HTTPError as exc:
+            return self._fail(TransferFailed(502, f"the provider's data server failed: {exc!r}"))
+        finally:
+            await self._discard_temp()
+        self.set_status(reply.status_code)
+        for name in ("ETag", "OC-ETag", "Content-Type"):
+            if name in reply.headers:
+                self.set_header(name, reply.headers[name])
+        self.finish(reply.content)
+
+    async def _discard_temp(self) -> None:
+        temp, self.temp = self.temp, None
+        if self.temp_file is not None and not self.temp_file.closed:
+            await anyio.to_thread.run_sync(self.temp_file.close)
+        if temp is not None:
+            await anyio.to_thread.run_sync(lambda: temp.unlink(missing_ok=True))
+
+    def on_connection_close(self) -> None:
+        if self.temp is not None:
+            tornado.ioloop.IOLoop.current().add_callback(self._discard_temp)
+
+
+def _endpoint(protocols, url_field: str) -> tuple[str, str]:
+    for protocol in protocols:
+        if protocol.protocol == "simple":
+            return getattr(protocol, url_field), protocol.token
+    raise failed_precondition("the provider offered no 'simple' transfer protocol")
+
+
+async def _read_chunks(path):
+    handle = await anyio.to_thread.run_sync(path.open, "rb")
+    try:
+        while chunk := await anyio.to_thread.run_sync(handle.read, CHUNK):
+            yield chunk
+    finally:
+        await anyio.to_thread.run_sync(handle.close)
