@@ -3,38 +3,25 @@ a server killed while clients type, and bad messages."""
 
 from __future__ import annotations
 
-import logging
 import signal
-from configparser import ConfigParser
 
 import anyio
 import pytest
-from cs3client.auth import Auth
-from cs3client.cs3client import CS3Client
 from cs3client.cs3resource import Resource as CS3ClientResource
 from cs3client.exceptions import NotFoundException
+from independent_client import connect
 from jupyter_rooms import JupyterRooms
+from notebook_edits import append_cell, cell_sources, eventually_in_cs3, notebook_in_cs3, type_into, upload
 from jupyter_ydoc import YNotebook
 from room_clients import notebook, until
 from server_process import FAST, ServerProcess
-from test_server_rooms import append_cell, cell_sources, eventually_in_cs3, notebook_in_cs3, type_into, upload
 
 pytestmark = pytest.mark.anyio
 
 
 def independent_lock_reader(store):
     """GetLock through CERN's `cs3client` package: a CS3 client that owes nothing to meshcollab."""
-    config = ConfigParser()
-    config["cs3client"] = {
-        "host": store.grpc_address,
-        "auth_client_id": "einstein",
-        "auth_client_secret": "relativity",
-        "auth_login_type": "basic",
-        "grpc_timeout": "10",
-        "http_timeout": "10",
-    }
-    client = CS3Client(config, "cs3client", logging.getLogger("cs3client-test"))
-    token = Auth(client).get_token()
+    client, token = connect(store.grpc_address)
 
     def get_lock(path: str) -> dict | None:
         try:

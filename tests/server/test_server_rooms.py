@@ -4,58 +4,16 @@ sync and awareness, the RAW save message)."""
 
 from __future__ import annotations
 
-import json
-
-import anyio
 import nbformat
 import pytest
 from jupyter_rooms import JupyterRooms
-from jupyter_ydoc import YNotebook
-from pycrdt import Map, Text
+from notebook_edits import append_cell, cell_sources, eventually_in_cs3, type_into, upload
 from room_clients import notebook, until
 from server_process import basic
 
 from meshcollab.cs3 import EDITOR
 
 pytestmark = pytest.mark.anyio
-
-NOTEBOOK = nbformat.v4.new_notebook(
-    cells=[nbformat.v4.new_markdown_cell("# Shared", id="title"), nbformat.v4.new_code_cell("x = 1", id="code")]
-)
-
-
-async def upload(session, path: str, nb=NOTEBOOK) -> None:
-    await session.files.write(path, nbformat.writes(nb).encode())
-
-
-async def notebook_in_cs3(session, path: str) -> dict:
-    return json.loads(await session.files.read_bytes(path))
-
-
-def cell_sources(nb: dict) -> list[str]:
-    return ["".join(cell["source"]) for cell in nb["cells"]]
-
-
-def append_cell(doc, source: str, cell_id: str) -> None:
-    cell = {"cell_type": "code", "id": cell_id, "source": Text(source), "metadata": Map(), "outputs": [],
-            "execution_count": None}
-    YNotebook(doc).ycells.append(Map(cell))
-
-
-def type_into(doc, cell_index: int, text: str) -> None:
-    source = YNotebook(doc).ycells[cell_index]["source"]
-    source.insert(len(source), text)
-
-
-async def eventually_in_cs3(session, path: str, predicate) -> dict:
-    """The notebook in CS3 once `predicate(notebook)` holds (saves are debounced)."""
-    with anyio.fail_after(30):
-        while True:
-            saved = await notebook_in_cs3(session, path)
-            if predicate(saved):
-                return saved
-            await anyio.sleep(0.1)
-
 
 async def test_three_clients_converge_and_the_file_in_cs3_equals_the_document(server, einstein, folder):
     path = f"{await einstein.home()}/{folder}/nb.ipynb"

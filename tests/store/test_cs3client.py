@@ -3,31 +3,17 @@ files, arbitrary metadata and locks, exactly as it would use a Reva gateway."""
 
 from __future__ import annotations
 
-import logging
 import uuid
-from configparser import ConfigParser
 
 import pytest
-from cs3client.auth import Auth
-from cs3client.cs3client import CS3Client
 from cs3client.cs3resource import Resource
 from cs3client.exceptions import AlreadyExistsException, FileLockedException, NotFoundException
+from independent_client import connect
 
 
 @pytest.fixture
 def client(store):
-    config = ConfigParser()
-    config["cs3client"] = {
-        "host": store.grpc_address,
-        "auth_client_id": "einstein",
-        "auth_client_secret": "relativity",
-        "auth_login_type": "basic",
-        "grpc_timeout": "10",
-        "http_timeout": "10",
-        "lock_expiration": "120",
-    }
-    cs3 = CS3Client(config, "cs3client", logging.getLogger("cs3client-test"))
-    token = Auth(cs3).get_token()
+    cs3, token = connect(store.grpc_address)
     folder = Resource(abs_path=f"/home/einstein/cs3client-{uuid.uuid4().hex[:8]}")
     cs3.file.make_dir(token, folder)
     yield cs3, token, folder
