@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Unicode, default, validate
+from traitlets import Float, List, Unicode, default, validate
 from traitlets.config import TraitError
 
 from meshcollab.collab import CollabSettings
@@ -22,6 +22,7 @@ from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session, Unauthenticated
 from meshcollab.handlers.room import CollaborationRoomHandler
 from meshcollab.handlers.session import CollaborationSessionHandler
 from meshcollab.rooms import DocumentStore
+from meshcollab.sharing import sharing_handlers
 from meshcollab.runtime import CollaborationRuntime
 
 
@@ -58,8 +59,22 @@ class MeshCollab(ExtensionApp):
     cs3_username = Unicode(
         "",
         config=True,
-        help="The CS3 user that requests act as when they carry no CS3 credentials of their own "
-        "(a personal server).",
+        help="Single-user mode (a personal server): the CS3 user that requests authenticated with "
+        "Jupyter's own token act as. Empty: every user signs in as themselves (login page, Basic, "
+        "Bearer, share links).",
+    )
+    code_execution_users = List(
+        Unicode(),
+        config=True,
+        help="CS3 user names allowed to start and use kernels, terminals and language servers (they "
+        "run as the server's operating-system user); '*' allows every signed-in CS3 user. The server's "
+        "own user (cs3_username) always may. Link guests never may.",
+    )
+    permission_check_interval = Float(
+        60.0,
+        config=True,
+        help="Seconds between re-checks of every room member's CS3 permissions, for shares changed "
+        "outside meshcollab's sharing API (which re-checks at once); 0 disables the periodic check.",
     )
     cs3_password = Unicode(
         config=True,
@@ -74,7 +89,7 @@ class MeshCollab(ExtensionApp):
     def _default_cs3_password(self) -> str:
         return os.environ.get("MESHCOLLAB_CS3_PASSWORD", "")
 
-    @validate("save_delay", "save_max_delay", "room_close_delay", "lock_ttl")
+    @validate("save_delay", "save_max_delay", "room_close_delay", "lock_ttl", "permission_check_interval")
     def _non_negative(self, proposal):
         if proposal["value"] < 0:
             raise TraitError(f"{proposal['trait'].name} must not be negative, got {proposal['value']}")
@@ -89,6 +104,7 @@ class MeshCollab(ExtensionApp):
             server_user=(self.cs3_username, self.cs3_password) if self.cs3_username else None,
             registry_config={"room_close_delay": self.room_close_delay, "config": self.config},
             log=self.log,
+            permission_check_interval=self.permission_check_interval,
         )
         self.settings["meshcollab"] = self
         page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
@@ -100,6 +116,7 @@ class MeshCollab(ExtensionApp):
             [
                 (r"/api/collaboration/session/(.*)", CollaborationSessionHandler),
                 (r"/api/collaboration/room/(.+)", CollaborationRoomHandler),
+                *sharing_handlers(),
             ]
         )
 

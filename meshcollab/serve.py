@@ -1,7 +1,9 @@
 """`meshcollab serve`: JupyterLab with meshcollab, on a real CS3 gateway or on an embedded store.
 
 Without `--gateway` it starts the embedded store in the data directory, with Reva's demo users and
-a demo notebook in einstein's home, and acts as einstein. Arguments it does not know go to
+a demo notebook in einstein's home; the URL it prints (with Jupyter's token) signs the browser in as
+einstein (single-user mode), and the other demo users sign in at /login with their CS3 passwords.
+With `--gateway`, every user signs in at /login (or with Basic/Bearer) as themselves. Arguments it does not know go to
 JupyterLab as they are (`--MeshCollab.save_delay=2`, `--ServerApp.port=9999`, ...).
 """
 
@@ -56,6 +58,7 @@ def _jupyter_arguments(args: argparse.Namespace, gateway: str) -> list[str]:
         f"--MeshCollab.data_dir={(args.data_dir / 'server').resolve()}",
         "--ServerApp.contents_manager_class=meshcollab.contents.CS3ContentsManager",
         "--ServerApp.identity_provider_class=meshcollab.identity_provider.CS3IdentityProvider",
+        "--ServerApp.authorizer_class=meshcollab.auth.CS3Authorizer",
         "--ServerApp.jpserver_extensions={'meshcollab': True, 'jupyter_server_ydoc': False}",
     ]
     if args.tls or args.tls_ca:
@@ -79,7 +82,11 @@ def run_serve(args: argparse.Namespace, jupyter_argv: list[str]) -> int:
         anyio.run(_seed_demo, gateway)
         os.environ.setdefault("MESHCOLLAB_CS3_PASSWORD", DEMO_PASSWORD)
         jupyter_argv = [f"--MeshCollab.cs3_username={DEMO_USER}", *jupyter_argv]
-        print(f"meshcollab: embedded CS3 store at {gateway}; acting as {DEMO_USER}", flush=True)
+        print(
+            f"meshcollab: embedded CS3 store at {gateway}; the token URL signs in as {DEMO_USER}, "
+            "/login takes any demo user (marie/radioactivity, richard/superfluidity)",
+            flush=True,
+        )
     try:
         LabApp.launch_instance(argv=_jupyter_arguments(args, gateway) + jupyter_argv)
     finally:

@@ -24,12 +24,23 @@ def basic(username: str, password: str) -> dict[str, str]:
 
 
 class ServerProcess(ServiceProcess):
-    def __init__(self, gateway: str, data_dir: Path, *settings: str, user: tuple[str, str] = ("einstein", "relativity")):
+    """`user`: the server's own CS3 user (single-user mode, reached with Jupyter's token); None: every
+    client signs in as itself (login page, Basic, Bearer, share links)."""
+
+    def __init__(
+        self,
+        gateway: str,
+        data_dir: Path,
+        *settings: str,
+        user: tuple[str, str] | None = ("einstein", "relativity"),
+        env: dict[str, str] | None = None,
+    ):
         super().__init__()
         self.gateway = gateway
         self.data_dir = data_dir
         self.settings = list(settings)  # --MeshCollab.save_delay=... and the like
         self.user = user
+        self.env = env or {}
         self.token = uuid.uuid4().hex
         self.port = 0
 
@@ -45,13 +56,17 @@ class ServerProcess(ServiceProcess):
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
             f"--ServerApp.token={self.token}",
-            f"--MeshCollab.cs3_username={self.user[0]}",
+            *([f"--MeshCollab.cs3_username={self.user[0]}"] if self.user else []),
             *self.settings,
         ]
-        ready = self.launch(command, RUNNING_AT, env={"MESHCOLLAB_CS3_PASSWORD": self.user[1]})
+        env = {**self.env, **({"MESHCOLLAB_CS3_PASSWORD": self.user[1]} if self.user else {})}
+        ready = self.launch(command, RUNNING_AT, env=env)
         self.port = int(ready["port"])
-        with httpx.Client(base_url=self.url, headers=self.headers, timeout=30) as client:
-            client.get("/api/status").raise_for_status()
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            if self.user:
+                client.get("/api/status", headers=self.headers).raise_for_status()
+            else:
+                client.get("/login").raise_for_status()  # answers once the extension serves
 
     @property
     def url(self) -> str:

@@ -53,9 +53,11 @@ class RoomFiles(Service):
         settings: CollabSettings | None = None,
         *,
         log: logging.Logger | None = None,
+        session_for: Callable[[str], CS3Session] | None = None,
     ) -> None:
         self.store = store
         self.session = session
+        self._session_for = session_for
         self.settings = settings or CollabSettings()
         self.log = log or logging.getLogger("meshcollab.collab")
         self._task_group: TaskGroup | None = None
@@ -63,6 +65,13 @@ class RoomFiles(Service):
 
     def hooks(self, room_id: str) -> CS3RoomHooks:
         return CS3RoomHooks(room_id, self)
+
+    def session_of(self, room_id: str) -> Callable[[], CS3Session]:
+        """What a room's file is read and written with: `session_for(room_id)` when given (the session
+        of a user of that room who may write), else `session()`."""
+        if self._session_for is None:
+            return self.session
+        return lambda: self._session_for(room_id)
 
     async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         async with anyio.create_task_group() as self._task_group:
@@ -108,9 +117,10 @@ class Activation:
         started = False
         try:
             previous = await self.record.lock_id()
+            session = files.session_of(self.room.id)
             lease = LockLease(
                 self.file.resource_id,
-                files.session,
+                session,
                 files.settings,
                 log=log,
                 on_change=self._lease_changed,
@@ -124,7 +134,7 @@ class Activation:
                     self.room.doc,
                     self.file,
                     lease,
-                    files.session,
+                    session,
                     files.settings,
                     self.record,
                     log=log,
@@ -184,7 +194,7 @@ class CS3RoomHooks(RoomHooks):
         self._unsaved = False  # changes made while no activation ran
 
     async def on_load(self, room: Room) -> None:
-        resource, data = await read_file(self._files.session(), self.file)
+        resource, data = await read_file(self._files.session_of(room.id)(), self.file)
         content.load(room.doc, self.file, data, described=resource.path or str(self.file.resource_id))
         # The last snapshot is the file in the form the room writes it: a room whose content
         # never changes never rewrites the file.

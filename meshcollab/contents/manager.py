@@ -45,6 +45,8 @@ from meshcollab.contents.uploads import ChunkedUploads
 from meshcollab.cs3 import AlreadyExists, Conflict, CS3Error, CS3Session, Locked, NotFound, Resource, Target
 from meshcollab.identity import NoCS3Session, current_session
 
+from meshcollab.auth.guests import guest_root
+
 T = TypeVar("T")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -135,6 +137,8 @@ class CS3ContentsManager(AsyncContentsManager):
     async def user_root(self, session: CS3Session | None = None) -> UserRoot:
         """Where the current user's Jupyter root is in CS3."""
         session = session or self.session()
+        if session.public_link is not None:  # a link guest: the linked resource only
+            return await self._cs3(guest_root(session), path="", action="open", session=session)
         home = ""
         if "{home" in self.root_template:
             home = self._homes.get(session, "")

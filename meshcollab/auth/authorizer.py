@@ -1,0 +1,52 @@
+"""What a signed-in request may do on this server, beyond what CS3 decides about files.
+
+    c.ServerApp.authorizer_class = "meshcollab.auth.CS3Authorizer"
+
+Files are CS3's business: the contents manager acts as the request's CS3 user and CS3 answers.
+What CS3 cannot decide is running code: kernels and terminals run as the server's operating-system
+user, so only signed-in users whom the operator allows (`MeshCollab.code_execution_users`, and the
+server's own user in single-user mode) may start or reach kernels, sessions, terminals or language
+servers, or shut the server down. Link guests reach their linked resource through the contents API and
+the room websocket only: never code, never the sharing API, never server-wide settings.
+"""
+
+from __future__ import annotations
+
+from jupyter_server.auth.authorizer import Authorizer
+from jupyter_server.auth.identity import User
+
+from meshcollab.auth.signins import SignIn, SignInKind
+
+# Jupyter's auth resources whose use runs code or acts on the whole server.
+CODE_RESOURCES = frozenset({"kernels", "sessions", "terminals", "lsp", "server"})
+# What a link guest may use at all; reads only where marked.
+GUEST_RESOURCES = frozenset({"contents", "files", "api", "csp"})
+GUEST_READ_ONLY_RESOURCES = frozenset({"kernelspecs", "config", "events"})
+SHARING_RESOURCE = "meshcollab"
+
+
+class CS3Authorizer(Authorizer):
+    def is_authorized(self, handler, user: User, action: str, resource: str) -> bool:
+        from meshcollab.identity_provider import sign_in_of
+
+        sign_in = sign_in_of(handler)
+        if sign_in is None or user is None:
+            return False
+        if sign_in.is_guest:
+            return resource in GUEST_RESOURCES or (
+                action == "read" and resource in GUEST_READ_ONLY_RESOURCES
+            )
+        if resource in CODE_RESOURCES:
+            return self.may_run_code(handler, sign_in)
+        return True
+
+    def may_run_code(self, handler, sign_in: SignIn) -> bool:
+        if sign_in.is_guest:
+            return False
+        if sign_in.kind is SignInKind.SERVER:
+            return True
+        meshcollab = handler.settings.get("meshcollab")
+        allowed = set(meshcollab.code_execution_users) if meshcollab is not None else set()
+        if meshcollab is not None and meshcollab.cs3_username:
+            allowed.add(meshcollab.cs3_username)
+        return sign_in.session.user.username in allowed or "*" in allowed
