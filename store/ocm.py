@@ -37,8 +37,8 @@ import uuid
 from dataclasses import dataclass, replace
 
 from cs3.identity.user.v1beta1 import resources_pb2 as user_pb2
-from cs3.rpc.v1beta1 import code_pb2
 from cs3.ocm.provider.v1beta1 import provider_api_pb2 as provider_api
+from cs3.rpc.v1beta1 import code_pb2
 from cs3.sharing.ocm.v1beta1 import ocm_api_pb2 as ocm_api
 from cs3.sharing.ocm.v1beta1 import resources_pb2 as ocm
 from cs3.storage.provider.v1beta1 import resources_pb2 as rp
@@ -264,7 +264,9 @@ class OcmSharesApi(ApiBase):
         try:
             answer = await notify(peer, "/shares", payload)
             if answer.status_code not in (200, 201):
-                refusal = failed_precondition if answer.status_code in (400, 404) else permission_denied
+                refusal = {404: not_found, 403: permission_denied}.get(
+                    answer.status_code, failed_precondition
+                )
                 raise refusal(
                     f"{peer.domain} refused the share (HTTP {answer.status_code}): {answer.text.strip()[:300]}"
                 )
@@ -305,8 +307,10 @@ class OcmSharesApi(ApiBase):
 
         await self.store.db.run(insert)
         self._ocm_by_id = {
-            i: r for i, r in self._ocm_by_id.items()
-            if (r.resource_id, r.grantee_idp, r.grantee_id) != (row.resource_id, row.grantee_idp, row.grantee_id)
+            i: r
+            for i, r in self._ocm_by_id.items()
+            if (r.resource_id, r.grantee_idp, r.grantee_id)
+            != (row.resource_id, row.grantee_idp, row.grantee_id)
         }
         self._ocm_by_id[row.id] = row
 
@@ -394,7 +398,9 @@ class OcmSharesApi(ApiBase):
                     {"notificationType": "SHARE_UNSHARED", "resourceType": "file", "providerId": row.id},
                 )
         except StoreError as exc:
-            log.warning("could not tell %s that share %s was removed: %s", row.grantee_idp, row.id, exc.message)
+            log.warning(
+                "could not tell %s that share %s was removed: %s", row.grantee_idp, row.id, exc.message
+            )
 
     # -- lookups and messages -------------------------------------------------------------------
 
@@ -409,7 +415,8 @@ class OcmSharesApi(ApiBase):
             key = ref.key
             row = next(
                 (
-                    r for r in self._ocm_by_id.values()
+                    r
+                    for r in self._ocm_by_id.values()
                     if r.resource_id == key.resource_id.opaque_id
                     and r.grantee_id == key.grantee.user_id.opaque_id
                     and r.grantee_idp.lower() == key.grantee.user_id.idp.lower()
@@ -435,7 +442,9 @@ class OcmSharesApi(ApiBase):
         ns = self.store.namespace
         share = ocm.Share(
             id=ocm.ShareId(opaque_id=row.id),
-            resource_id=rp.ResourceId(storage_id=ns.storage_id, space_id=row.space_id, opaque_id=row.resource_id),
+            resource_id=rp.ResourceId(
+                storage_id=ns.storage_id, space_id=row.space_id, opaque_id=row.resource_id
+            ),
             name=row.name,
             grantee=rp.Grantee(
                 type=rp.GRANTEE_TYPE_USER,

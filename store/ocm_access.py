@@ -62,6 +62,14 @@ def encode_relative(rel: str) -> str:
     return base64.b64encode(rel.encode()).decode()
 
 
+def names_ocm(ref: rp.Reference) -> bool:
+    """Whether a reference names something in a federated share (checked before parsing it)."""
+    rid = ref.resource_id if ref.HasField("resource_id") else None
+    if rid is not None and rid.opaque_id:
+        return rid.storage_id == OCM_STORAGE_ID
+    return ref.path.startswith(MOUNT + "/")
+
+
 def ocm_target(ref: rp.Reference) -> tuple[str, str] | None:
     """(received share id, path below the shared resource: "" or "/a/b") of a reference to a
     federated share, or None for any other reference."""
@@ -116,7 +124,9 @@ def local_info(info: rp.ResourceInfo, row: ReceivedRow, rel: str) -> rp.Resource
     return mine
 
 
-async def open_share(store: StoreContext, principal: Principal, share_id: str) -> tuple[ReceivedRow, PeerSession]:
+async def open_share(
+    store: StoreContext, principal: Principal, share_id: str
+) -> tuple[ReceivedRow, PeerSession]:
     """The caller's accepted share and a session with its provider (not yet entered)."""
     if principal.scope is not None:
         raise OutOfScope(f"a {principal.scope.kind} token cannot reach federated shares")
@@ -137,7 +147,7 @@ class OcmAccessApi(ApiBase):
         self.store.add_http_route(r"/ocm/data/([^/]*)", OcmTransferHandler)
 
     async def Stat(self, request, context):
-        if ocm_target(request.ref) is None:
+        if not names_ocm(request.ref):
             return await super().Stat(request, context)
         return await self._ocm_stat(request, context)
 
@@ -146,12 +156,14 @@ class OcmAccessApi(ApiBase):
         share_id, rel = ocm_target(request.ref)
         row, session = await open_share(self.store, principal, share_id)
         async with session as remote:
-            asked = sp.StatRequest(ref=remote_reference(row, rel), arbitrary_metadata_keys=request.arbitrary_metadata_keys)
+            asked = sp.StatRequest(
+                ref=remote_reference(row, rel), arbitrary_metadata_keys=request.arbitrary_metadata_keys
+            )
             info = (await remote.call("Stat", asked)).info
         return sp.StatResponse(status=ok(), info=local_info(info, row, rel))
 
     async def ListContainer(self, request, context):
-        if ocm_target(request.ref) is None:
+        if not names_ocm(request.ref):
             return await super().ListContainer(request, context)
         return await self._ocm_list(request, context)
 
@@ -169,7 +181,7 @@ class OcmAccessApi(ApiBase):
         )
 
     async def InitiateFileDownload(self, request, context):
-        if ocm_target(request.ref) is None:
+        if not names_ocm(request.ref):
             return await super().InitiateFileDownload(request, context)
         return await self._ocm_download(request, context)
 
@@ -180,13 +192,18 @@ class OcmAccessApi(ApiBase):
             raise unimplemented("versions of a federated share cannot be downloaded")
         row, session = await open_share(self.store, principal, share_id)
         async with session as remote:  # the provider checks now what it will check at the GET
-            await remote.call("InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=remote_reference(row, rel)))
+            await remote.call(
+                "InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=remote_reference(row, rel))
+            )
         url, token = self._ocm_endpoint("download", principal, row, rel)
-        protocols = [gw_resources.FileDownloadProtocol(protocol=p, download_endpoint=url, token=token) for p in PROTOCOLS]
+        protocols = [
+            gw_resources.FileDownloadProtocol(protocol=p, download_endpoint=url, token=token)
+            for p in PROTOCOLS
+        ]
         return gw.InitiateFileDownloadResponse(status=ok(), protocols=protocols)
 
     async def InitiateFileUpload(self, request, context):
-        if ocm_target(request.ref) is None:
+        if not names_ocm(request.ref):
             return await super().InitiateFileUpload(request, context)
         return await self._ocm_upload(request, context)
 
@@ -200,10 +217,14 @@ class OcmAccessApi(ApiBase):
         async with session as remote:
             await remote.call("InitiateFileUpload", asked)
         url, token = self._ocm_endpoint("upload", principal, row, rel)
-        protocols = [gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token) for p in PROTOCOLS]
+        protocols = [
+            gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token) for p in PROTOCOLS
+        ]
         return gw.InitiateFileUploadResponse(status=ok(), protocols=protocols)
 
-    def _ocm_endpoint(self, operation: str, principal: Principal, row: ReceivedRow, rel: str) -> tuple[str, str]:
+    def _ocm_endpoint(
+        self, operation: str, principal: Principal, row: ReceivedRow, rel: str
+    ) -> tuple[str, str]:
         claims = TransferClaims(operation, principal.user.opaque_id, f"{MOUNT}/{row.id}{rel}", "", "")
         token = self.store.tokens.issue_transfer(claims)
         return f"{self.store.data_url}/ocm/data/{token}", token
@@ -217,13 +238,15 @@ class OcmAccessApi(ApiBase):
         return await self._ocm_forward("GetLock", sp.GetLockResponse, request, context, super().GetLock)
 
     async def RefreshLock(self, request, context):
-        return await self._ocm_forward("RefreshLock", sp.RefreshLockResponse, request, context, super().RefreshLock)
+        return await self._ocm_forward(
+            "RefreshLock", sp.RefreshLockResponse, request, context, super().RefreshLock
+        )
 
     async def Unlock(self, request, context):
         return await self._ocm_forward("Unlock", sp.UnlockResponse, request, context, super().Unlock)
 
     async def _ocm_forward(self, method: str, response_type: type, request, context, local):
-        if ocm_target(request.ref) is None:
+        if not names_ocm(request.ref):
             return await local(request, context)
 
         @rpc(response_type)
@@ -316,7 +339,7 @@ class OcmTransferHandler(tornado.web.RequestHandler):
 
     async def _download(self, send_body: bool) -> None:
         try:
-            row, session, ref = await self._session()
+            _row, session, ref = await self._session()
             async with session as remote:
                 answer = await remote.call("InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=ref))
                 url, token = _endpoint(answer.protocols, "download_endpoint")
@@ -350,7 +373,7 @@ class OcmTransferHandler(tornado.web.RequestHandler):
         try:
             await anyio.to_thread.run_sync(self.temp_file.close)
             lock_id = self.request.headers.get("X-Lock-Id", "")
-            row, session, ref = await self._session()
+            _row, session, ref = await self._session()
             async with session as remote:
                 asked = sp.InitiateFileUploadRequest(ref=ref, lock_id=lock_id)
                 answer = await remote.call("InitiateFileUpload", asked)

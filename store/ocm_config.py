@@ -63,12 +63,16 @@ def provider_info(domain: str, name: str, ocm_url: str, gateway: str) -> provide
     def service(kind: str, path: str) -> provider_pb2.Service:
         return provider_pb2.Service(
             host=path,
-            endpoint=provider_pb2.ServiceEndpoint(type=provider_pb2.ServiceType(name=kind), name=kind, path=path),
+            endpoint=provider_pb2.ServiceEndpoint(
+                type=provider_pb2.ServiceType(name=kind), name=kind, path=path
+            ),
             api_version=API_VERSION,
         )
 
     services = [service("OCM", ocm_url)] + ([service("GATEWAY", gateway)] if gateway else [])
-    return provider_pb2.ProviderInfo(name=name or domain, full_name=name or domain, domain=domain, services=services)
+    return provider_pb2.ProviderInfo(
+        name=name or domain, full_name=name or domain, domain=domain, services=services
+    )
 
 
 def load(root: Path) -> OcmConfig | None:
@@ -87,11 +91,13 @@ def load(root: Path) -> OcmConfig | None:
     for raw in data.get("peers", []):
         try:
             peer = Peer(
-                domain=raw["domain"], gateway=raw.get("gateway", ""), ocm_url=raw["ocm"].rstrip("/"),
+                domain=raw["domain"],
+                gateway=raw.get("gateway", ""),
+                ocm_url=raw["ocm"].rstrip("/"),
                 name=raw.get("name", ""),
             )
         except (KeyError, TypeError, AttributeError):
-            raise ValueError(f"{path}: a peer needs \"domain\" and \"ocm\" (and \"gateway\"): {raw!r}") from None
+            raise ValueError(f'{path}: a peer needs "domain" and "ocm" (and "gateway"): {raw!r}') from None
         peers[peer.domain.lower()] = peer
     return OcmConfig(domain=domain, name=data.get("name", ""), peers=peers)
 

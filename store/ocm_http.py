@@ -22,6 +22,7 @@ from .ocm_config import API_VERSION, load_async
 log = logging.getLogger("meshcollab_store")
 MAX_BODY = 1 << 20  # a notification is a small JSON document
 
+
 class Refusal(Exception):
     """What the OCM API answers a peer: an HTTP status and why."""
 

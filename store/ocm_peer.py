@@ -14,6 +14,8 @@ is left open between requests.
 
 from __future__ import annotations
 
+from typing import Self
+
 import grpc
 import httpx
 from cs3.gateway.v1beta1 import gateway_api_pb2 as gw
@@ -55,7 +57,7 @@ class PeerSession:
         self.token = ""
         self.http: httpx.AsyncClient | None = None
 
-    async def __aenter__(self) -> PeerSession:
+    async def __aenter__(self) -> Self:
         if not self.peer.gateway:
             raise unavailable(f"no gateway is configured for the OCM peer {self.peer.domain}")
         self._channel = grpc.aio.insecure_channel(self.peer.gateway)

@@ -107,7 +107,8 @@ COLUMNS = tuple(ReceivedRow.__dataclass_fields__)
 async def received_share(store, user: UserRecord, share_id: str) -> ReceivedRow:
     """The caller's received share, whatever its state (NOT_FOUND if it is not theirs)."""
     row = await store.db.fetchone(
-        f"SELECT {', '.join(COLUMNS)} FROM ocm_received WHERE id = ? AND user_id = ?", (share_id, user.opaque_id)
+        f"SELECT {', '.join(COLUMNS)} FROM ocm_received WHERE id = ? AND user_id = ?",
+        (share_id, user.opaque_id),
     )
     if row is None or expired(row["expiration_s"]):
         raise not_found(f"no federated share {share_id} received by {user.username}")
@@ -175,8 +176,9 @@ class OcmReceivedApi(ApiBase):
         cs3 = protocol.get("cs3") if isinstance(protocol, dict) else None
         if not isinstance(cs3, dict) or not isinstance(cs3.get("sharedSecret"), str):
             raise Refusal(
-                400, "this institution reaches shares with the 'cs3' protocol (a sharedSecret for the "
-                "sender's gateway); WebDAV access is not supported"
+                400,
+                "this institution reaches shares with the 'cs3' protocol (a sharedSecret for the "
+                "sender's gateway); WebDAV access is not supported",
             )
         secret = cs3["sharedSecret"]
         expiration = body.get("expiration")
@@ -189,7 +191,9 @@ class OcmReceivedApi(ApiBase):
                 stat = sp.StatRequest(ref=rp.Reference(resource_id=share.resource_id))
                 info = (await remote.call("Stat", stat)).info
         except StoreError as exc:
-            raise Refusal(400, f"the shared resource cannot be reached at {peer.domain}: {exc.message}") from None
+            raise Refusal(
+                400, f"the shared resource cannot be reached at {peer.domain}: {exc.message}"
+            ) from None
         if share.id.opaque_id != fields["providerId"]:
             raise Refusal(400, "the secret belongs to another share than providerId")
         rid = share.resource_id
@@ -232,7 +236,7 @@ class OcmReceivedApi(ApiBase):
             f"SELECT {', '.join(COLUMNS)} FROM ocm_received WHERE remote_share_id = ?", (body["providerId"],)
         )
         config = await load_async(self.store.root)
-        for row in map(lambda r: ReceivedRow(*r), rows):
+        for row in (ReceivedRow(*r) for r in rows):
             peer = config.peer(row.provider) if config else None
             if peer is None:
                 continue
@@ -247,7 +251,9 @@ class OcmReceivedApi(ApiBase):
     # -- the recipient --------------------------------------------------------------------------
 
     @rpc(ocm_api.ListReceivedOCMSharesResponse)
-    async def ListReceivedOCMShares(self, request: ocm_api.ListReceivedOCMSharesRequest, principal: Principal):
+    async def ListReceivedOCMShares(
+        self, request: ocm_api.ListReceivedOCMSharesRequest, principal: Principal
+    ):
         refuse_scoped(principal, "list received federated shares")
         rows = await self.store.db.fetchall(
             f"SELECT {', '.join(COLUMNS)} FROM ocm_received WHERE user_id = ? ORDER BY ctime_ns",
@@ -257,15 +263,24 @@ class OcmReceivedApi(ApiBase):
         by_type: dict[int, list] = {}
         for f in request.filters:
             by_type.setdefault(f.type, []).append(f)
-        chosen = [r for r in received if all(any(self._ocm_received_matches(r, f) for f in fs) for fs in by_type.values())]
-        return ocm_api.ListReceivedOCMSharesResponse(status=ok(), shares=[self._ocm_received_proto(r) for r in chosen])
+        chosen = [
+            r
+            for r in received
+            if all(any(self._ocm_received_matches(r, f) for f in fs) for fs in by_type.values())
+        ]
+        return ocm_api.ListReceivedOCMSharesResponse(
+            status=ok(), shares=[self._ocm_received_proto(r) for r in chosen]
+        )
 
     def _ocm_received_matches(self, row: ReceivedRow, f) -> bool:
         match f.type:
             case ReceivedFilter.TYPE_OWNER:
                 return f.owner.opaque_id == row.owner and f.owner.idp.lower() in ("", row.provider.lower())
             case ReceivedFilter.TYPE_CREATOR:
-                return f.creator.opaque_id == row.sender and f.creator.idp.lower() in ("", row.provider.lower())
+                return f.creator.opaque_id == row.sender and f.creator.idp.lower() in (
+                    "",
+                    row.provider.lower(),
+                )
             case ReceivedFilter.TYPE_SHARE_TYPE:
                 wanted = ocm.SHARE_RESOURCE_TYPE_CONTAINER if row.is_dir else ocm.SHARE_RESOURCE_TYPE_FILE
                 return f.shared_resource_type == wanted
@@ -281,17 +296,23 @@ class OcmReceivedApi(ApiBase):
         return ocm_api.GetReceivedOCMShareResponse(status=ok(), share=self._ocm_received_proto(row))
 
     @rpc(ocm_api.UpdateReceivedOCMShareResponse)
-    async def UpdateReceivedOCMShare(self, request: ocm_api.UpdateReceivedOCMShareRequest, principal: Principal):
+    async def UpdateReceivedOCMShare(
+        self, request: ocm_api.UpdateReceivedOCMShareRequest, principal: Principal
+    ):
         refuse_scoped(principal, "update received federated shares")
         paths = set(request.update_mask.paths)
         if not paths or paths - {"state", "hidden"}:
-            raise invalid_argument(f"update_mask must name state and/or hidden, not {sorted(paths) or 'nothing'}")
+            raise invalid_argument(
+                f"update_mask must name state and/or hidden, not {sorted(paths) or 'nothing'}"
+            )
         wanted = request.share
         if "state" in paths and wanted.state not in (PENDING, ACCEPTED, REJECTED):
             raise invalid_argument(f"{ocm.ShareState.Name(wanted.state)} is not a state to set")
         row = await received_share(self.store, principal.user, wanted.id.opaque_id)
         state = wanted.state if "state" in paths else row.state
-        hidden = wanted.hidden if "hidden" in paths else (state == REJECTED if "state" in paths else row.hidden)
+        hidden = (
+            wanted.hidden if "hidden" in paths else (state == REJECTED if "state" in paths else row.hidden)
+        )
 
         def update(conn: sqlite3.Connection) -> None:
             conn.execute(
@@ -307,7 +328,9 @@ class OcmReceivedApi(ApiBase):
             id=ocm.ShareId(opaque_id=row.id),
             name=row.name,
             remote_share_id=row.remote_share_id,
-            grantee=rp.Grantee(type=rp.GRANTEE_TYPE_USER, user_id=self.store.users.by_id(row.user_id).user_id()),
+            grantee=rp.Grantee(
+                type=rp.GRANTEE_TYPE_USER, user_id=self.store.users.by_id(row.user_id).user_id()
+            ),
             owner=row.federated(row.owner),
             creator=row.federated(row.sender),
             ctime=timestamp(row.ctime_ns),
@@ -320,17 +343,20 @@ class OcmReceivedApi(ApiBase):
                     generic_options=types_pb2.Opaque(
                         map={
                             "name": types_pb2.OpaqueEntry(decoder="plain", value=b"cs3"),
-                            "permissions": types_pb2.OpaqueEntry(decoder="plain", value=row.permissions.encode()),
+                            "permissions": types_pb2.OpaqueEntry(
+                                decoder="plain", value=row.permissions.encode()
+                            ),
                         }
                     )
                 ),
             ],
             state=row.state,
             resource_type=rp.RESOURCE_TYPE_CONTAINER if row.is_dir else rp.RESOURCE_TYPE_FILE,
-            shared_resource_type=ocm.SHARE_RESOURCE_TYPE_CONTAINER if row.is_dir else ocm.SHARE_RESOURCE_TYPE_FILE,
+            shared_resource_type=ocm.SHARE_RESOURCE_TYPE_CONTAINER
+            if row.is_dir
+            else ocm.SHARE_RESOURCE_TYPE_FILE,
             hidden=bool(row.hidden),
         )
         if row.expiration_s is not None:
             share.expiration.CopyFrom(types_pb2.Timestamp(seconds=row.expiration_s))
         return share
-

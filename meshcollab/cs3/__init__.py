@@ -34,9 +34,12 @@ from meshcollab.cs3.models import (
     FileVersion,
     Lock,
     LockType,
+    OCMProvider,
+    OCMShare,
     Permissions,
     PublicLink,
     Quota,
+    ReceivedOCMShare,
     ReceivedShare,
     Resource,
     ResourceType,
@@ -46,6 +49,7 @@ from meshcollab.cs3.models import (
     User,
     UserId,
 )
+from meshcollab.cs3.ocm import OCM_STORAGE_ID, federated_user
 from meshcollab.cs3.references import Reference, ResourceId, Target
 from meshcollab.cs3.session import CS3Session
 
@@ -63,11 +67,15 @@ __all__ = [
     "LockType",
     "Locked",
     "NotFound",
+    "OCMProvider",
+    "OCMShare",
+    "OCM_STORAGE_ID",
     "PermissionDenied",
     "Permissions",
     "PublicLink",
     "Quota",
     "QuotaExceeded",
+    "ReceivedOCMShare",
     "ReceivedShare",
     "Reference",
     "Resource",
@@ -85,4 +93,5 @@ __all__ = [
     "User",
     "UserId",
     "VIEWER",
+    "federated_user",
 ]

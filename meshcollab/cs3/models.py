@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from cs3.identity.user.v1beta1 import resources_pb2 as identity
+from cs3.ocm.provider.v1beta1 import resources_pb2 as ocm_provider
 from cs3.sharing.collaboration.v1beta1 import resources_pb2 as collaboration
 from cs3.sharing.link.v1beta1 import resources_pb2 as link
+from cs3.sharing.ocm.v1beta1 import resources_pb2 as ocm
 from cs3.storage.provider.v1beta1 import resources_pb2 as storage
 from cs3.types.v1beta1 import types_pb2 as types
 
@@ -370,3 +372,116 @@ class Space:
             quota_max_bytes=message.quota.quota_max_bytes,
             mtime=to_datetime(message.mtime),
         )
+
+
+# -- federated (OCM) shares --------------------------------------------------------------------
+
+
+def _ocm_state(value: int) -> ShareState:
+    # OCM's TRANSFERRING (a data transfer under way) is still waiting for the recipient: PENDING.
+    name = ocm.ShareState.Name(value).removeprefix("SHARE_STATE_")
+    return ShareState[name] if name in ShareState.__members__ else ShareState.PENDING
+
+
+@dataclass(frozen=True)
+class OCMProvider:
+    """An institution of the mesh, as the gateway's provider authorizer lists it; `services` maps a
+    service kind (e.g. "OCM") to its endpoint."""
+
+    domain: str
+    name: str = ""
+    services: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_proto(cls, message: ocm_provider.ProviderInfo) -> OCMProvider:
+        services = {s.endpoint.type.name: s.endpoint.path or s.host for s in message.services}
+        return cls(domain=message.domain, name=message.full_name or message.name, services=services)
+
+
+@dataclass(frozen=True)
+class OCMShare:
+    """A federated share as its creator sees it; `grantee` is the remote user (idp = their
+    institution's domain)."""
+
+    id: str
+    resource_id: ResourceId | None
+    name: str
+    grantee: UserId | None
+    permissions: Permissions
+    owner: UserId | None = None
+    creator: UserId | None = None
+    created: datetime | None = None
+    modified: datetime | None = None
+    expiration: datetime | None = None
+
+    @classmethod
+    def from_proto(cls, message: ocm.Share) -> OCMShare:
+        granted = Permissions()
+        for method in message.access_methods:
+            if method.WhichOneof("term") == "webdav_options":
+                granted = Permissions.from_proto(method.webdav_options.permissions)
+        return cls(
+            id=message.id.opaque_id,
+            resource_id=ResourceId.from_proto(message.resource_id),
+            name=message.name,
+            grantee=UserId.from_proto(message.grantee.user_id),
+            permissions=granted,
+            owner=UserId.from_proto(message.owner),
+            creator=UserId.from_proto(message.creator),
+            created=to_datetime(message.ctime),
+            modified=to_datetime(message.mtime),
+            expiration=to_datetime(message.expiration),
+        )
+
+
+@dataclass(frozen=True)
+class ReceivedOCMShare:
+    """A federated share as its recipient sees it: who shared it from which institution (`owner`,
+    `creator`: idp = their domain), its state, and what it grants."""
+
+    id: str
+    name: str
+    state: ShareState
+    owner: UserId | None
+    creator: UserId | None = None
+    remote_share_id: str = ""
+    is_folder: bool = False
+    permissions: Permissions = Permissions()
+    created: datetime | None = None
+    modified: datetime | None = None
+    expiration: datetime | None = None
+    hidden: bool = False
+
+    @property
+    def provider(self) -> str:
+        """The domain of the institution that shared it."""
+        return self.owner.idp if self.owner else ""
+
+    @classmethod
+    def from_proto(cls, message: ocm.ReceivedShare) -> ReceivedOCMShare:
+        return cls(
+            id=message.id.opaque_id,
+            name=message.name,
+            state=_ocm_state(message.state),
+            owner=UserId.from_proto(message.owner),
+            creator=UserId.from_proto(message.creator),
+            remote_share_id=message.remote_share_id,
+            is_folder=message.resource_type == storage.RESOURCE_TYPE_CONTAINER,
+            permissions=_received_permissions(message.protocols),
+            created=to_datetime(message.ctime),
+            modified=to_datetime(message.mtime),
+            expiration=to_datetime(message.expiration),
+            hidden=message.hidden,
+        )
+
+
+def _received_permissions(protocols) -> Permissions:
+    """Reva puts them in the WebDAV protocol; the embedded store in a generic `cs3` protocol."""
+    for protocol in protocols:
+        term = protocol.WhichOneof("term")
+        if term == "webdav_options" and protocol.webdav_options.HasField("permissions"):
+            return Permissions.from_proto(protocol.webdav_options.permissions.permissions)
+        if term == "generic_options" and "permissions" in protocol.generic_options.map:
+            names = protocol.generic_options.map["permissions"].value.decode()
+            return Permissions(frozenset(n for n in names.split(",") if n in _PERMISSION_NAMES))
+    return Permissions()

@@ -14,6 +14,7 @@ from meshcollab.cs3.files import FileService
 from meshcollab.cs3.links import LinkService
 from meshcollab.cs3.locks import LockService
 from meshcollab.cs3.models import PublicLink, User
+from meshcollab.cs3.ocm import OCMService
 from meshcollab.cs3.rpc import GatewayChannel, is_token_rejection
 from meshcollab.cs3.shares import ShareService
 from meshcollab.cs3.spaces import SpaceService
@@ -26,7 +27,8 @@ class CS3Session:
     """Acts as one user. Made by CS3Gateway.login_*; lives as long as the gateway it came from.
 
     The operations are grouped by what they act on: `files` (including contents), `locks`,
-    `versions`, `shares`, `links`, `users`, `spaces`. A session opened from a public link knows the
+    `versions`, `shares`, `links`, `users`, `spaces`, and `ocm` (federated shares with other
+    institutions). A session opened from a public link knows the
     link (`public_link`); the guest reaches its resource through `public_link.resource_id`.
     """
 
@@ -53,6 +55,7 @@ class CS3Session:
         self.links = LinkService(self)
         self.users = UserService(self)
         self.spaces = SpaceService(self)
+        self.ocm = OCMService(self)
 
     @property
     def token(self) -> str:
