@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import anyio.to_thread
+import tornado.httputil
 import tornado.ioloop
 import tornado.web
 from cs3.rpc.v1beta1 import code_pb2
@@ -44,6 +45,31 @@ class TransferFailed(Exception):
         self.reason = reason
 
 
+def authenticate_transfer(
+    store: StoreContext, request: tornado.httputil.HTTPServerRequest, in_path: str
+) -> tuple[TransferClaims, Principal]:
+    """The transfer a request carries (its token in `X-Reva-Transfer`, or `in_path`, the URL's last
+    segment) and the caller (`x-access-token`), who must be the user the transfer is for, doing
+    what it was initiated for. Also serves other modules' data routes (the OCM relay)."""
+    in_header = request.headers.get("X-Reva-Transfer", "")
+    if in_path and in_header and in_path != in_header:
+        raise TransferFailed(400, "the X-Reva-Transfer header and the URL name different transfers")
+    access_token = request.headers.get("x-access-token", "")
+    if not (in_path or in_header) or not access_token:
+        raise TransferFailed(401, "missing transfer token or x-access-token")
+    try:
+        claims = store.tokens.verify_transfer(in_header or in_path)
+        principal = store.principal_from_token(access_token)
+    except InvalidToken as exc:
+        raise TransferFailed(401, str(exc)) from None
+    if principal.user.opaque_id != claims.user_id:
+        raise TransferFailed(403, "this transfer was initiated by another user")
+    expected = {"PUT": "upload", "GET": "download", "HEAD": "download"}.get(request.method)
+    if claims.operation != expected:
+        raise TransferFailed(400, f"a {claims.operation} token does not allow {request.method}")
+    return claims, principal
+
+
 @tornado.web.stream_request_body
 class TransferHandler(tornado.web.RequestHandler):
     def initialize(self, store: StoreContext) -> None:
@@ -66,24 +92,7 @@ class TransferHandler(tornado.web.RequestHandler):
             self._fail(failure.code, failure.reason)
 
     def _authenticate(self) -> tuple[TransferClaims, Principal]:
-        in_path = self.path_args[0] if self.path_args else ""
-        in_header = self.request.headers.get("X-Reva-Transfer", "")
-        if in_path and in_header and in_path != in_header:
-            raise TransferFailed(400, "the X-Reva-Transfer header and the URL name different transfers")
-        access_token = self.request.headers.get("x-access-token", "")
-        if not (in_path or in_header) or not access_token:
-            raise TransferFailed(401, "missing transfer token or x-access-token")
-        try:
-            claims = self.store.tokens.verify_transfer(in_header or in_path)
-            principal = self.store.principal_from_token(access_token)
-        except InvalidToken as exc:
-            raise TransferFailed(401, str(exc)) from None
-        if principal.user.opaque_id != claims.user_id:
-            raise TransferFailed(403, "this transfer was initiated by another user")
-        expected = {"PUT": "upload", "GET": "download", "HEAD": "download"}.get(self.request.method)
-        if claims.operation != expected:
-            raise TransferFailed(400, f"a {claims.operation} token does not allow {self.request.method}")
-        return claims, principal
+        return authenticate_transfer(self.store, self.request, self.path_args[0] if self.path_args else "")
 
     def _fail(self, code: int, reason: str) -> None:
         self.set_status(code)

@@ -36,14 +36,14 @@ from cs3.storage.provider.v1beta1 import resources_pb2 as rp
 
 from .access import OutOfScope, Principal
 from .context import StoreContext
-from .data_server import CHUNK
+from .data_server import CHUNK, TransferFailed, authenticate_transfer
 from .namespace import normalize
 from .ocm_config import load_async
 from .ocm_peer import PeerSession, unavailable
 from .ocm_received import ReceivedRow, accepted_share
 from .rpc import ApiBase, rpc
 from .status import StoreError, failed_precondition, invalid_argument, ok, unimplemented
-from .tokens import InvalidToken, TransferClaims
+from .tokens import TransferClaims
 from .transfer_api import PROTOCOLS
 
 # Reva's utils.OCMStorageProviderID: the storage id of received federated shares, in every deployment.
@@ -147,127 +147,94 @@ class OcmAccessApi(ApiBase):
         self.store.add_http_route(r"/ocm/data/([^/]*)", OcmTransferHandler)
 
     async def Stat(self, request, context):
-        if not names_ocm(request.ref):
-            return await super().Stat(request, context)
-        return await self._ocm_stat(request, context)
-
-    @rpc(sp.StatResponse)
-    async def _ocm_stat(self, request: sp.StatRequest, principal: Principal):
-        share_id, rel = ocm_target(request.ref)
-        row, session = await open_share(self.store, principal, share_id)
-        async with session as remote:
-            asked = sp.StatRequest(
-                ref=remote_reference(row, rel), arbitrary_metadata_keys=request.arbitrary_metadata_keys
-            )
-            info = (await remote.call("Stat", asked)).info
-        return sp.StatResponse(status=ok(), info=local_info(info, row, rel))
+        return await self._ocm_or_local("Stat", sp.StatResponse, request, context, super().Stat)
 
     async def ListContainer(self, request, context):
-        if not names_ocm(request.ref):
-            return await super().ListContainer(request, context)
-        return await self._ocm_list(request, context)
-
-    @rpc(sp.ListContainerResponse)
-    async def _ocm_list(self, request: sp.ListContainerRequest, principal: Principal):
-        share_id, rel = ocm_target(request.ref)
-        row, session = await open_share(self.store, principal, share_id)
-        async with session as remote:
-            asked = sp.ListContainerRequest(
-                ref=remote_reference(row, rel), arbitrary_metadata_keys=request.arbitrary_metadata_keys
-            )
-            infos = (await remote.call("ListContainer", asked)).infos
-        return sp.ListContainerResponse(
-            status=ok(), infos=[local_info(info, row, f"{rel}/{info.name}") for info in infos]
+        return await self._ocm_or_local(
+            "ListContainer", sp.ListContainerResponse, request, context, super().ListContainer
         )
 
     async def InitiateFileDownload(self, request, context):
-        if not names_ocm(request.ref):
-            return await super().InitiateFileDownload(request, context)
-        return await self._ocm_download(request, context)
-
-    @rpc(gw.InitiateFileDownloadResponse)
-    async def _ocm_download(self, request: sp.InitiateFileDownloadRequest, principal: Principal):
-        share_id, rel = ocm_target(request.ref)
-        if request.HasField("opaque") and "version_key" in request.opaque.map:
-            raise unimplemented("versions of a federated share cannot be downloaded")
-        row, session = await open_share(self.store, principal, share_id)
-        async with session as remote:  # the provider checks now what it will check at the GET
-            await remote.call(
-                "InitiateFileDownload", sp.InitiateFileDownloadRequest(ref=remote_reference(row, rel))
-            )
-        url, token = self._ocm_endpoint("download", principal, row, rel)
-        protocols = [
-            gw_resources.FileDownloadProtocol(protocol=p, download_endpoint=url, token=token)
-            for p in PROTOCOLS
-        ]
-        return gw.InitiateFileDownloadResponse(status=ok(), protocols=protocols)
+        return await self._ocm_or_local(
+            "InitiateFileDownload",
+            gw.InitiateFileDownloadResponse,
+            request,
+            context,
+            super().InitiateFileDownload,
+        )
 
     async def InitiateFileUpload(self, request, context):
-        if not names_ocm(request.ref):
-            return await super().InitiateFileUpload(request, context)
-        return await self._ocm_upload(request, context)
-
-    @rpc(gw.InitiateFileUploadResponse)
-    async def _ocm_upload(self, request: sp.InitiateFileUploadRequest, principal: Principal):
-        share_id, rel = ocm_target(request.ref)
-        row, session = await open_share(self.store, principal, share_id)
-        asked = sp.InitiateFileUploadRequest()
-        asked.CopyFrom(request)  # lock id, if_match, if_not_exist, size: the provider checks them
-        asked.ref.CopyFrom(remote_reference(row, rel))
-        async with session as remote:
-            await remote.call("InitiateFileUpload", asked)
-        url, token = self._ocm_endpoint("upload", principal, row, rel)
-        protocols = [
-            gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token) for p in PROTOCOLS
-        ]
-        return gw.InitiateFileUploadResponse(status=ok(), protocols=protocols)
-
-    def _ocm_endpoint(
-        self, operation: str, principal: Principal, row: ReceivedRow, rel: str
-    ) -> tuple[str, str]:
-        claims = TransferClaims(operation, principal.user.opaque_id, f"{MOUNT}/{row.id}{rel}", "", "")
-        token = self.store.tokens.issue_transfer(claims)
-        return f"{self.store.data_url}/ocm/data/{token}", token
-
-    # -- locks: the provider's, taken through the share ------------------------------------------
+        # The provider checks the lock id, if_match, if_not_exist now, and the lock again at the PUT.
+        return await self._ocm_or_local(
+            "InitiateFileUpload", gw.InitiateFileUploadResponse, request, context, super().InitiateFileUpload
+        )
 
     async def SetLock(self, request, context):
-        return await self._ocm_forward("SetLock", sp.SetLockResponse, request, context, super().SetLock)
+        return await self._ocm_or_local("SetLock", sp.SetLockResponse, request, context, super().SetLock)
 
     async def GetLock(self, request, context):
-        return await self._ocm_forward("GetLock", sp.GetLockResponse, request, context, super().GetLock)
+        return await self._ocm_or_local("GetLock", sp.GetLockResponse, request, context, super().GetLock)
 
     async def RefreshLock(self, request, context):
-        return await self._ocm_forward(
+        return await self._ocm_or_local(
             "RefreshLock", sp.RefreshLockResponse, request, context, super().RefreshLock
         )
 
     async def Unlock(self, request, context):
-        return await self._ocm_forward("Unlock", sp.UnlockResponse, request, context, super().Unlock)
+        return await self._ocm_or_local("Unlock", sp.UnlockResponse, request, context, super().Unlock)
 
-    async def _ocm_forward(self, method: str, response_type: type, request, context, local):
+    async def _ocm_or_local(self, method: str, response_type: type, request, context, local):
+        """Serve `method` for a reference to a federated share (ask the provider the same, with its
+        reference; then answer as `_ocm_answer` says), or hand the request on to `local`."""
         if not names_ocm(request.ref):
             return await local(request, context)
 
-        @rpc(response_type)
         async def forward(self, request, principal: Principal):
             share_id, rel = ocm_target(request.ref)
+            if request.HasField("opaque") and "version_key" in request.opaque.map:
+                raise unimplemented("the versions of a file in a federated share cannot be reached")
             row, session = await open_share(self.store, principal, share_id)
             asked = type(request)()
             asked.CopyFrom(request)
             asked.ref.CopyFrom(remote_reference(row, rel))
             async with session as remote:
-                return await remote.call(method, asked)
+                answer = await remote.call(method, asked)
+            return self._ocm_answer(method, answer, principal, row, rel)
 
         forward.__name__ = method
-        return await forward(self, request, context)
+        return await rpc(response_type)(forward)(self, request, context)
 
+    def _ocm_answer(self, method: str, answer, principal: Principal, row: ReceivedRow, rel: str):
+        match method:
+            case "Stat":
+                return sp.StatResponse(status=ok(), info=local_info(answer.info, row, rel))
+            case "ListContainer":
+                infos = [local_info(info, row, f"{rel}/{info.name}") for info in answer.infos]
+                return sp.ListContainerResponse(status=ok(), infos=infos)
+            case "InitiateFileDownload":
+                url, token = self._ocm_endpoint("download", principal, row, rel)
+                protocols = [
+                    gw_resources.FileDownloadProtocol(protocol=p, download_endpoint=url, token=token)
+                    for p in PROTOCOLS
+                ]
+                return gw.InitiateFileDownloadResponse(status=ok(), protocols=protocols)
+            case "InitiateFileUpload":
+                url, token = self._ocm_endpoint("upload", principal, row, rel)
+                protocols = [
+                    gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token)
+                    for p in PROTOCOLS
+                ]
+                return gw.InitiateFileUploadResponse(status=ok(), protocols=protocols)
+            case _:  # locks: the provider's answer as it is
+                return answer
 
-class TransferFailed(Exception):
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
+    def _ocm_endpoint(
+        self, operation: str, principal: Principal, row: ReceivedRow, rel: str
+    ) -> tuple[str, str]:
+        """Our own data endpoint for the transfer (relayed to the provider by OcmTransferHandler)."""
+        claims = TransferClaims(operation, principal.user.opaque_id, f"{MOUNT}/{row.id}{rel}", "", "")
+        token = self.store.tokens.issue_transfer(claims)
+        return f"{self.store.data_url}/ocm/data/{token}", token
 
 
 def _http_failure(exc: StoreError) -> TransferFailed:
@@ -283,7 +250,6 @@ class OcmTransferHandler(tornado.web.RequestHandler):
         self.store = store
         self.temp = None
         self.temp_file = None
-        self.failed: TransferFailed | None = None
 
     async def prepare(self) -> None:
         try:
@@ -295,27 +261,12 @@ class OcmTransferHandler(tornado.web.RequestHandler):
             self._fail(failure)
 
     def _authenticate(self) -> tuple[TransferClaims, Principal]:
-        in_path = self.path_args[0] if self.path_args else ""
-        in_header = self.request.headers.get("X-Reva-Transfer", "")
-        access_token = self.request.headers.get("x-access-token", "")
-        if not (in_path or in_header) or not access_token:
-            raise TransferFailed(401, "missing transfer token or x-access-token")
-        if in_path and in_header and in_path != in_header:
-            raise TransferFailed(400, "the X-Reva-Transfer header and the URL name different transfers")
-        try:
-            claims = self.store.tokens.verify_transfer(in_header or in_path)
-            principal = self.store.principal_from_token(access_token)
-        except InvalidToken as exc:
-            raise TransferFailed(401, str(exc)) from None
-        if principal.user.opaque_id != claims.user_id:
-            raise TransferFailed(403, "this transfer was initiated by another user")
-        expected = {"PUT": "upload", "GET": "download", "HEAD": "download"}.get(self.request.method)
-        if claims.operation != expected or not claims.path.startswith(MOUNT + "/"):
-            raise TransferFailed(400, f"this token does not allow {self.request.method} of a federated share")
+        claims, principal = authenticate_transfer(self.store, self.request, self.path_args[0])
+        if not claims.path.startswith(MOUNT + "/"):
+            raise TransferFailed(400, "this transfer is not of a federated share")
         return claims, principal
 
     def _fail(self, failure: TransferFailed) -> None:
-        self.failed = failure
         self.set_status(failure.code)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(failure.reason + "\n")

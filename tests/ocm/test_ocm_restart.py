@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DOMAIN_B, config_for
+from ocm_mesh import DOMAIN_B, config_for
 
 from meshcollab.cs3 import EDITOR, CS3Gateway, ShareState
 

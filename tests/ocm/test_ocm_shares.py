@@ -8,7 +8,7 @@ import json
 
 import httpx
 import pytest
-from conftest import DOMAIN_A, DOMAIN_B
+from ocm_mesh import DOMAIN_A, DOMAIN_B
 
 from meshcollab.cs3 import (
     EDITOR,
