@@ -4,7 +4,10 @@ works with the provider's (ocm_peer.py), as Reva's `ocmreceived` storage provide
 A received share is addressed as in Reva (the OCM storage provider's fixed id, the share id as
 the space, as the opaque id of its root; below a shared folder the opaque id is the base64 of the
 relative path), optionally with a relative path: `ResourceId(OCM_STORAGE_ID, <share id>,
-<share id>)` + `./sub/file`. The absolute path `/ocm/<share id>/...` names the same.
+<share id>)` + `./sub/file`. The absolute path `/ocm/<share id>/...` names the same, and so
+does `/home/<user>/OCM/<mount point>/...` (an accepted share is mounted in its recipient's `OCM`
+folder, under its name, or `name (1).ext` when taken), so that what works on paths in the home
+(Jupyter's contents) reaches it too.
 
 Stat, ListContainer, InitiateFileDownload/Upload and the lock RPCs (SetLock, GetLock, RefreshLock,
 Unlock) on such a reference are served here, for the share's recipient once accepted; the other
@@ -40,9 +43,9 @@ from .data_server import CHUNK, TransferFailed, authenticate_transfer
 from .namespace import normalize
 from .ocm_config import load_async
 from .ocm_peer import PeerSession, unavailable
-from .ocm_received import ReceivedRow, accepted_share
+from .ocm_received import OCM_FOLDER, ReceivedRow, accepted_share, mounted_share
 from .rpc import ApiBase, rpc
-from .status import StoreError, failed_precondition, invalid_argument, ok, unimplemented
+from .status import StoreError, failed_precondition, invalid_argument, not_found, ok, unimplemented
 from .tokens import TransferClaims
 from .transfer_api import PROTOCOLS
 
@@ -62,22 +65,37 @@ def encode_relative(rel: str) -> str:
     return base64.b64encode(rel.encode()).decode()
 
 
-def names_ocm(ref: rp.Reference) -> bool:
-    """Whether a reference names something in a federated share (checked before parsing it)."""
+def _home_mount(path: str) -> tuple[str, str, str] | None:
+    """(username, mount point, rest) of `/home/<user>/OCM/<mount point>/rest`, else None."""
+    parts = path.split("/")
+    if len(parts) < 5 or parts[1] != "home" or parts[3] != OCM_FOLDER or not parts[4]:
+        return None
+    return parts[2], parts[4], "/".join(["", *parts[5:]])
+
+
+async def names_ocm(store: StoreContext, ref: rp.Reference) -> bool:
+    """Whether a reference names something in a federated share (never raises: a malformed one is
+    then refused by `ocm_target`, inside the RPC)."""
     rid = ref.resource_id if ref.HasField("resource_id") else None
     if rid is not None and rid.opaque_id:
         return rid.storage_id == OCM_STORAGE_ID
-    return ref.path.startswith(MOUNT + "/")
+    if ref.path.startswith(MOUNT + "/"):
+        return True
+    mount = _home_mount(ref.path)
+    try:
+        return mount is not None and await mounted_share(store, mount[0], mount[1]) is not None
+    except StoreError:
+        return False
 
 
-def ocm_target(ref: rp.Reference) -> tuple[str, str] | None:
-    """(received share id, path below the shared resource: "" or "/a/b") of a reference to a
-    federated share, or None for any other reference."""
+async def ocm_target(store: StoreContext, ref: rp.Reference) -> tuple[str, str, str]:
+    """(received share id, path below the shared resource: "" or "/a/b", the path the recipient
+    names the shared resource by) of a reference that `names_ocm`."""
     rid = ref.resource_id if ref.HasField("resource_id") else None
-    if rid is not None and rid.storage_id == OCM_STORAGE_ID:
+    if rid is not None and rid.opaque_id:
         share_id = rid.space_id or rid.opaque_id
         rel = ""
-        if rid.opaque_id and rid.opaque_id != share_id:
+        if rid.opaque_id != share_id:
             try:
                 rel = base64.b64decode(rid.opaque_id.encode(), validate=True).decode()
             except (binascii.Error, UnicodeDecodeError):
@@ -86,11 +104,16 @@ def ocm_target(ref: rp.Reference) -> tuple[str, str] | None:
             if not ref.path.startswith("./"):
                 raise invalid_argument(f"path {ref.path!r} next to a resource id must be relative ('./...')")
             rel += ref.path[1:]
-        return share_id, _relative(rel)
-    if (rid is None or not rid.opaque_id) and ref.path.startswith(MOUNT + "/"):
-        parts = normalize(ref.path).split("/")
-        return parts[2], _relative("/".join(["", *parts[3:]]))
-    return None
+        return share_id, _relative(rel), f"{MOUNT}/{share_id}"
+    path = normalize(ref.path)
+    if path.startswith(MOUNT + "/"):
+        parts = path.split("/")
+        return parts[2], _relative("/".join(["", *parts[3:]])), f"{MOUNT}/{parts[2]}"
+    username, mount_point, rest = _home_mount(path)
+    share_id = await mounted_share(store, username, mount_point)
+    if share_id is None:
+        raise not_found(f"{path} does not exist")
+    return share_id, _relative(rest), f"/home/{username}/{OCM_FOLDER}/{mount_point}"
 
 
 def _relative(rel: str) -> str:
@@ -108,8 +131,8 @@ def remote_reference(row: ReceivedRow, rel: str) -> rp.Reference:
     return rp.Reference(resource_id=row.remote_id(), path=f".{rel}" if rel else "")
 
 
-def local_info(info: rp.ResourceInfo, row: ReceivedRow, rel: str) -> rp.ResourceInfo:
-    """The provider's ResourceInfo as the recipient sees it here."""
+def local_info(info: rp.ResourceInfo, row: ReceivedRow, rel: str, base: str) -> rp.ResourceInfo:
+    """The provider's ResourceInfo as the recipient sees it here, at `base` + `rel`."""
     mine = rp.ResourceInfo()
     mine.CopyFrom(info)
     mine.id.CopyFrom(local_id(row.id, rel))
@@ -117,7 +140,7 @@ def local_info(info: rp.ResourceInfo, row: ReceivedRow, rel: str) -> rp.Resource
         mine.parent_id.CopyFrom(local_id(row.id, rel.rsplit("/", 1)[0]))
     else:
         mine.ClearField("parent_id")
-    mine.path = f"{MOUNT}/{row.id}{rel}"
+    mine.path = f"{base}{rel}"
     mine.name = rel.rsplit("/", 1)[1] if rel else row.name
     mine.owner.CopyFrom(row.federated(row.owner))
     mine.ClearField("space")
@@ -186,11 +209,11 @@ class OcmAccessApi(ApiBase):
     async def _ocm_or_local(self, method: str, response_type: type, request, context, local):
         """Serve `method` for a reference to a federated share (ask the provider the same, with its
         reference; then answer as `_ocm_answer` says), or hand the request on to `local`."""
-        if not names_ocm(request.ref):
+        if not await names_ocm(self.store, request.ref):
             return await local(request, context)
 
         async def forward(self, request, principal: Principal):
-            share_id, rel = ocm_target(request.ref)
+            share_id, rel, base = await ocm_target(self.store, request.ref)
             if request.HasField("opaque") and "version_key" in request.opaque.map:
                 raise unimplemented("the versions of a file in a federated share cannot be reached")
             row, session = await open_share(self.store, principal, share_id)
@@ -199,17 +222,17 @@ class OcmAccessApi(ApiBase):
             asked.ref.CopyFrom(remote_reference(row, rel))
             async with session as remote:
                 answer = await remote.call(method, asked)
-            return self._ocm_answer(method, answer, principal, row, rel)
+            return self._ocm_answer(method, answer, principal, row, rel, base)
 
         forward.__name__ = method
         return await rpc(response_type)(forward)(self, request, context)
 
-    def _ocm_answer(self, method: str, answer, principal: Principal, row: ReceivedRow, rel: str):
+    def _ocm_answer(self, method: str, answer, principal: Principal, row: ReceivedRow, rel: str, base: str):
         match method:
             case "Stat":
-                return sp.StatResponse(status=ok(), info=local_info(answer.info, row, rel))
+                return sp.StatResponse(status=ok(), info=local_info(answer.info, row, rel, base))
             case "ListContainer":
-                infos = [local_info(info, row, f"{rel}/{info.name}") for info in answer.infos]
+                infos = [local_info(info, row, f"{rel}/{info.name}", base) for info in answer.infos]
                 return sp.ListContainerResponse(status=ok(), infos=infos)
             case "InitiateFileDownload":
                 url, token = self._ocm_endpoint("download", principal, row, rel)

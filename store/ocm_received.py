@@ -9,7 +9,9 @@ Reva's ocmd `/shares` endpoint, ocmcore and the received half of its ocmsharepro
   lands in the recipient's inbox as SHARE_STATE_PENDING.
 - ListReceivedOCMShares / GetReceivedOCMShare: the caller's received shares (filters owner,
   creator, resource type). UpdateReceivedOCMShare: `update_mask` `state` (ACCEPTED, REJECTED,
-  PENDING) and/or `hidden`; rejecting hides.
+  PENDING) and/or `hidden`; rejecting hides. Accepting mounts the share at
+  `/home/<user>/OCM/<mount point>` (its name, or `name (1).ext` when taken; in the ReceivedShare's
+  opaque `mount_point`, relative to the home, as `OCM/<name>`); any other state unmounts it.
 - `POST /ocm/notifications` SHARE_UNSHARED: the share is dropped from the inbox once the peer
   confirms it no longer honours the secret (the notification itself is not trusted).
 - An accepted share is reached through ocm_access.py.
@@ -43,6 +45,7 @@ from .sharing import encode_permissions, expired, refuse_scoped, timestamp
 from .status import StoreError, invalid_argument, not_found, ok, permission_denied
 from .users import UserRecord
 
+OCM_FOLDER = "OCM"  # /home/<user>/OCM/<mount point>: where accepted federated shares are mounted
 PENDING, ACCEPTED, REJECTED = ocm.SHARE_STATE_PENDING, ocm.SHARE_STATE_ACCEPTED, ocm.SHARE_STATE_REJECTED
 ReceivedFilter = ocm_api.ListReceivedOCMSharesRequest.Filter
 
@@ -63,6 +66,7 @@ CREATE TABLE IF NOT EXISTS ocm_received (
     secret TEXT NOT NULL,
     state INTEGER NOT NULL,
     hidden INTEGER NOT NULL DEFAULT 0,
+    mount_point TEXT NOT NULL DEFAULT '',
     ctime_ns INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     expiration_s INTEGER,
@@ -88,6 +92,7 @@ class ReceivedRow:
     secret: str
     state: int
     hidden: int
+    mount_point: str
     ctime_ns: int
     mtime_ns: int
     expiration_s: int | None
@@ -122,6 +127,28 @@ async def accepted_share(store, user: UserRecord, share_id: str) -> ReceivedRow:
             f"the federated share {share_id} ({row.name}) is {ocm.ShareState.Name(row.state)}: accept it first"
         )
     return row
+
+
+async def mounted_share(store, username: str, mount_point: str) -> str | None:
+    """The id of the share the user accepted and has mounted at `/home/<user>/OCM/<mount point>`."""
+    user = store.users.by_username(username)
+    if user is None:
+        return None
+    row = await store.db.fetchone(
+        "SELECT id FROM ocm_received WHERE user_id = ? AND state = ? AND mount_point = ?",
+        (user.opaque_id, ACCEPTED, mount_point),
+    )
+    return row["id"] if row else None
+
+
+def free_mount_point(taken: set[str], name: str) -> str:
+    """The share's name, else `name (1).ext`, `name (2).ext`, ... (as Reva picks mount points)."""
+    if name not in taken:
+        return name
+    stem, dot, ext = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+    return next(
+        f"{stem} ({i}){dot}{ext}" for i in range(1, len(taken) + 2) if f"{stem} ({i}){dot}{ext}" not in taken
+    )
 
 
 def split_address(address: str) -> tuple[str, str]:
@@ -215,6 +242,7 @@ class OcmReceivedApi(ApiBase):
             secret=secret,
             state=PENDING,
             hidden=0,
+            mount_point="",
             ctime_ns=now,
             mtime_ns=now,
             expiration_s=expiration,
@@ -315,9 +343,16 @@ class OcmReceivedApi(ApiBase):
         )
 
         def update(conn: sqlite3.Connection) -> None:
+            mount_point = row.mount_point if state == ACCEPTED else ""
+            if state == ACCEPTED and not mount_point:
+                taken = conn.execute(
+                    "SELECT mount_point FROM ocm_received WHERE user_id = ? AND state = ? AND mount_point != ''",
+                    (row.user_id, ACCEPTED),
+                ).fetchall()
+                mount_point = free_mount_point({t["mount_point"] for t in taken}, row.name)
             conn.execute(
-                "UPDATE ocm_received SET state = ?, hidden = ?, mtime_ns = ? WHERE id = ?",
-                (state, int(hidden), time.time_ns(), row.id),
+                "UPDATE ocm_received SET state = ?, hidden = ?, mount_point = ?, mtime_ns = ? WHERE id = ?",
+                (state, int(hidden), mount_point, time.time_ns(), row.id),
             )
 
         await self.store.db.run(update)
@@ -357,6 +392,10 @@ class OcmReceivedApi(ApiBase):
             else ocm.SHARE_RESOURCE_TYPE_FILE,
             hidden=bool(row.hidden),
         )
+        if row.mount_point:  # not a field of an OCM ReceivedShare: in its opaque, as Reva passes extras
+            share.opaque.map["mount_point"].CopyFrom(
+                types_pb2.OpaqueEntry(decoder="plain", value=f"{OCM_FOLDER}/{row.mount_point}".encode())
+            )
         if row.expiration_s is not None:
             share.expiration.CopyFrom(types_pb2.Timestamp(seconds=row.expiration_s))
         return share

@@ -451,6 +451,7 @@ class ReceivedOCMShare:
     modified: datetime | None = None
     expiration: datetime | None = None
     hidden: bool = False
+    mount_point: str = ""  # relative to the home, e.g. "OCM/nb.ipynb" (the embedded store; Reva: "")
 
     @property
     def provider(self) -> str:
@@ -472,6 +473,9 @@ class ReceivedOCMShare:
             modified=to_datetime(message.mtime),
             expiration=to_datetime(message.expiration),
             hidden=message.hidden,
+            mount_point=message.opaque.map["mount_point"].value.decode()
+            if "mount_point" in message.opaque.map
+            else "",
         )
 
 

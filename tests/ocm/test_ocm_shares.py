@@ -55,7 +55,7 @@ async def test_share_accept_open_edit(einstein: CS3Session, marie: CS3Session, w
         await marie.files.read_bytes(remote)
 
     accepted = await marie.ocm.accept(received.id)
-    assert accepted.state is ShareState.ACCEPTED
+    assert accepted.state is ShareState.ACCEPTED and accepted.mount_point == "OCM/relativity.ipynb"
     assert (await marie.ocm.list_received(ShareState.ACCEPTED))[0].id == received.id
 
     seen = await marie.files.stat(remote)
@@ -63,6 +63,9 @@ async def test_share_accept_open_edit(einstein: CS3Session, marie: CS3Session, w
     assert seen.owner.idp == DOMAIN_A and seen.permissions.can_write
     assert seen.etag == (await einstein.files.stat(notebook)).etag
     assert await marie.files.read_bytes(remote) == NOTEBOOK
+
+    by_path = await marie.files.stat(f"{await marie.home()}/{accepted.mount_point}")  # mounted in her home
+    assert by_path.etag == seen.etag and by_path.path == f"/home/marie/{accepted.mount_point}"
 
     written = await marie.files.write(remote, EDITED)
     assert await einstein.files.read_bytes(notebook.id) == EDITED
