@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
 
 from jupyter_server.auth.identity import IdentityProvider, User
 from tornado import web
 from traitlets import Enum, Float, Int, default
 
 from meshcollab.auth.signins import CredentialCache, SignIn, SignIns, SignInKind
-from meshcollab.auth.throttle import Throttle
+from meshcollab.auth.throttle import Throttle, TooManyAttempts
 from meshcollab.cs3 import CS3Error, CS3Gateway, Unauthenticated, Unavailable
 from meshcollab.identity import set_current_session
 
@@ -189,8 +188,7 @@ class CS3IdentityProvider(IdentityProvider):
         address = client_address(handler)
         wait = self.throttle.wait_needed("login", username, address)
         if wait > 0:
-            handler.set_header("Retry-After", str(math.ceil(wait)))
-            raise web.HTTPError(429, f"too many failed sign-ins for {username}: try again in {math.ceil(wait)} s")
+            raise TooManyAttempts(wait, f"failed sign-ins for {username}")
         try:
             session = await gateway.login_basic(username, password)
         except Unauthenticated:

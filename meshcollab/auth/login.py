@@ -14,6 +14,7 @@ from jupyter_server.auth.login import LoginFormHandler
 from jupyter_server.base.handlers import JupyterHandler
 
 from meshcollab.auth.signins import SignIn
+from meshcollab.auth.throttle import TooManyAttempts
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} – meshcollab</title>
@@ -78,10 +79,10 @@ class CS3LoginHandler(LoginFormHandler):
         self._redirect_safe(self.get_argument("next", default=self.base_url))
 
     def write_error(self, status_code: int, **kwargs) -> None:
-        if status_code == 429:
-            error = kwargs.get("exc_info", (None, None))[1]
-            self.set_status(429)
-            self._render(getattr(error, "log_message", None) or "Too many attempts: wait a little.")
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, TooManyAttempts):
+            self.set_header("Retry-After", str(error.retry_after))
+            self._render(error.log_message)
             return
         super().write_error(status_code, **kwargs)
 

@@ -4,9 +4,12 @@ after every failure, up to `max_delay`. Bounded memory: the oldest keys are forg
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+
+from tornado.web import HTTPError
 
 
 @dataclass
@@ -51,3 +54,22 @@ class Throttle:
 
     def succeeded(self, *key: str) -> None:
         self._failures.pop(key, None)
+
+
+class TooManyAttempts(HTTPError):
+    """HTTP 429 with the seconds to wait; handlers that mix in `RetryAfter` send them as Retry-After."""
+
+    def __init__(self, wait: float, what: str) -> None:
+        self.retry_after = max(1, math.ceil(wait))
+        super().__init__(429, f"too many {what}: try again in {self.retry_after} s")
+
+
+class RetryAfter:
+    """Handler mixin: a `TooManyAttempts` answer carries Retry-After (tornado clears the headers
+    set before an error, so it is set while writing the error)."""
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, TooManyAttempts):
+            self.set_header("Retry-After", str(error.retry_after))
+        super().write_error(status_code, **kwargs)

@@ -9,7 +9,6 @@ from one client address, each further attempt must wait (429 with Retry-After).
 from __future__ import annotations
 
 import json
-import math
 from urllib.parse import quote
 
 from jupyter_server.auth.decorator import allow_unauthenticated
@@ -19,6 +18,7 @@ from tornado import web
 from meshcollab.auth.guests import guest_path
 from meshcollab.auth.login import message_html, page
 from meshcollab.auth.signins import SignIn
+from meshcollab.auth.throttle import RetryAfter, TooManyAttempts
 from meshcollab.cs3 import CS3Error, Unauthenticated, Unavailable
 from meshcollab.identity_provider import client_address
 
@@ -45,8 +45,7 @@ async def join_link(handler: JupyterHandler, token: str, password: str | None) -
     address = client_address(handler)
     wait = provider.throttle.wait_needed("join", token, address)
     if wait > 0:
-        handler.set_header("Retry-After", str(math.ceil(wait)))
-        raise web.HTTPError(429, f"too many wrong passwords for this link: try again in {math.ceil(wait)} s")
+        raise TooManyAttempts(wait, "wrong passwords for this link")
     gateway = handler.settings["meshcollab"].runtime.gateway
     try:
         session = await gateway.login_public_link(token, password)
@@ -79,7 +78,7 @@ async def join_link(handler: JupyterHandler, token: str, password: str | None) -
     }
 
 
-class JoinApiHandler(APIHandler):
+class JoinApiHandler(RetryAfter, APIHandler):
     """`POST /api/meshcollab/join` `{"token", "password"}` → `{path, fileId, format, type, permissions}`
     and the guest's cookie. Not XSRF-checked (the client has no cookie yet), but only JSON is taken,
     which a cross-site form cannot send."""
@@ -104,7 +103,7 @@ FORM = """<p>This share link is protected by a password.</p>{message}
 <button type="submit">Open</button></form>"""
 
 
-class JoinPageHandler(JupyterHandler):
+class JoinPageHandler(RetryAfter, JupyterHandler):
     """`/meshcollab/join/<token>`: asks for the password if the link has one, then opens JupyterLab
     on the shared document."""
 
