@@ -7,3 +7,8 @@ def _jupyter_server_extension_points() -> list[dict]:
     from meshcollab.app import MeshCollab
 
     return [{"module": "meshcollab.app", "app": MeshCollab}]
+
+
+def _jupyter_labextension_paths() -> list[dict]:
+    """The JupyterLab extension built from frontend/ (for `jupyter labextension develop`)."""
+    return [{"src": "labextension", "dest": "meshcollab"}]
