@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass
 
 from cs3.identity.user.v1beta1 import resources_pb2 as user_pb2
+from cs3.rpc.v1beta1 import code_pb2
 from cs3.sharing.ocm.v1beta1 import ocm_api_pb2 as ocm_api
 from cs3.sharing.ocm.v1beta1 import resources_pb2 as ocm
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as sp
@@ -272,7 +273,7 @@ class OcmReceivedApi(ApiBase):
                 async with PeerSession(peer, row.secret):
                     continue  # still honoured: not unshared, whatever the notification says
             except StoreError as exc:
-                if exc.code != not_found("").code:
+                if exc.code != code_pb2.CODE_NOT_FOUND:
                     continue  # the peer is unreachable: it cannot confirm
             await self.store.db.execute("DELETE FROM ocm_received WHERE id = ?", (row.id,))
 
