@@ -4,11 +4,12 @@
 before it, so the same notebook gets the same ids wherever it is read, and inserting a cell does not
 shift the ids of the others (a position-derived id would). Duplicate ids are made unique the same way.
 
-`carry_ids` is what the merge uses for a side without ids: it aligns that side's cells with the base
-(whose ids it knows) and gives each matched cell the base cell's id, so an edited cell is recognised
-as the same cell rather than as one deleted and one inserted. The alignment is nbdime's: its
-multilevel cell matching (approximate, then moderate, then strict comparison of source and outputs)
-is exactly the heuristic needed here, and well tested.
+`carry_ids` is what the merge uses when ids do not match across its inputs: a side without ids, or
+whose ids are all foreign (a room re-created from a file without ids gives its cells new uuids). It
+aligns that side's cells with a reference notebook whose ids count and gives each matched cell the
+reference cell's id, so an edited cell is recognised as the same cell rather than as one deleted and
+one inserted. The alignment is nbdime's: its multilevel cell matching (approximate, then moderate,
+then strict comparison of source and outputs) is exactly the heuristic needed here, and well tested.
 """
 
 from __future__ import annotations
@@ -116,24 +117,42 @@ def _comparable(cell: dict) -> dict:
     return c
 
 
-def carry_ids(base: dict, side: dict) -> dict:
-    """A copy of `side` with ids on every cell: cells lacking one take the id of the base cell they
-    match (`base` must have ids), the rest get `ensure_cell_ids`' derived ids."""
-    if has_all_ids(side):
-        return copy.deepcopy(side)
+def carry_ids(reference: dict, side: dict, *, replace: bool = False) -> dict:
+    """A copy of `side` with ids on every cell: cells lacking one take the id of the `reference` cell
+    they match (`reference` must have ids), the rest get `ensure_cell_ids`' derived ids. With
+    `replace`, matched cells take the reference's id even if they had their own."""
+    return carry_ids_renaming(reference, side, replace=replace)[0]
+
+
+def carry_ids_renaming(reference: dict, side: dict, *, replace: bool = False) -> tuple[dict, dict[str, str]]:
+    """`carry_ids`, also returning the ids it replaced (old id -> new id)."""
     out = copy.deepcopy(side)
     cells = out.get("cells") or []
-    base_cells = base.get("cells") or []
-    own = {c.get("id") for c in cells if isinstance(c.get("id"), str) and _VALID_ID.match(c["id"])}
-    used: set[str] = set(own)
-    for i, j in _cell_pairs(base_cells, cells):
-        cell = cells[j]
-        cid = cell.get("id")
-        if isinstance(cid, str) and _VALID_ID.match(cid):
+    if not replace and has_all_ids(side):
+        return out, {}
+    ref_cells = reference.get("cells") or []
+    valid = [isinstance(c.get("id"), str) and bool(_VALID_ID.match(c["id"])) for c in cells]
+    pairs = [
+        (i, j)
+        for i, j in _cell_pairs(ref_cells, cells)
+        if cells[j].get("cell_type") == ref_cells[i].get("cell_type") and (replace or not valid[j])
+    ]
+    matched = {j for _i, j in pairs}
+    used = {c["id"] for j, c in enumerate(cells) if valid[j] and j not in matched}
+    renames: dict[str, str] = {}
+    for i, j in pairs:
+        rid = ref_cells[i]["id"]
+        if rid in used:
             continue
-        bid = base_cells[i]["id"]
-        if bid in used or cell.get("cell_type") != base_cells[i].get("cell_type"):
-            continue
-        cell["id"] = bid
-        used.add(bid)
-    return ensure_cell_ids(out)
+        if valid[j] and cells[j]["id"] != rid:
+            renames[cells[j]["id"]] = rid
+        cells[j]["id"] = rid
+        used.add(rid)
+    return ensure_cell_ids(out), renames
+
+
+def shares_ids(a: dict, b: dict) -> bool:
+    """True when the notebooks have a cell id in common, or one of them has no cells."""
+    a_ids = {c.get("id") for c in a.get("cells") or []}
+    b_ids = {c.get("id") for c in b.get("cells") or []}
+    return not a_ids or not b_ids or bool((a_ids & b_ids) - {None})

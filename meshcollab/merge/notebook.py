@@ -22,8 +22,10 @@ Rules, cell by cell (cells are matched by id; see `ids` for notebooks without id
 Where nbdime serves, and where it does not:
 
 - nbdime's *cell alignment* (`nbdime.diffing.notebooks`, multilevel approximate matching of cells)
-  is used to carry ids from the base to a side that has none (`ids.carry_ids`). That heuristic is
-  the hard, well-tested part of nbdime and exactly what is needed there.
+  is used when ids do not match across the inputs (notebooks without ids, nbformat < 4.5, or a room
+  that gave its cells new ids): it carries ours' ids to the base and the base's to theirs
+  (`ids.carry_ids`). That heuristic is the hard, well-tested part of nbdime and exactly what is
+  needed there. It is slow on large notebooks (about a second for 300 cells), so it runs only then.
 - nbdime's *merge* (`nbdime.merging.merge_notebooks` and its decisions) is not used. It matches cells
   by content similarity, not by id, so a cell edited on both sides can be taken for two cells; it
   places concurrent insertions and marks conflicts through strategies designed for its interactive
@@ -42,7 +44,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from .ids import carry_ids, ensure_cell_ids, has_all_ids, source_text
+from .ids import carry_ids, carry_ids_renaming, ensure_cell_ids, has_all_ids, shares_ids, source_text
 from .text import merge_text
 
 CONFLICT_KINDS = ("source", "metadata", "outputs", "delete-vs-edit", "notebook-metadata")
@@ -124,11 +126,27 @@ def _normalize_cell(cell: dict) -> dict:
 
 
 def _prepare(base: dict, theirs: dict, ours: dict) -> tuple[dict, dict, dict]:
-    base = ensure_cell_ids(normalize_notebook(base))
-    theirs = normalize_notebook(theirs)
+    """The three notebooks normalised, with ids that match across them.
+
+    Ours (the live room) is the authority on ids. A base without ids, or whose ids are all foreign to
+    ours (the room was re-created from a file without ids and gave its cells new ones), takes ours'
+    ids by cell alignment; theirs follows the base's renames, and takes the base's ids by alignment
+    if it has none. (A theirs whose ids all differ from the base's is taken at its word: it replaced
+    every cell.)
+    """
     ours = normalize_notebook(ours)
-    theirs = theirs if has_all_ids(theirs) else carry_ids(base, theirs)
-    ours = ours if has_all_ids(ours) else carry_ids(base, ours)
+    ours = ours if has_all_ids(ours) else ensure_cell_ids(ours)
+    base = normalize_notebook(base)
+    renames: dict[str, str] = {}
+    if not has_all_ids(base) or not shares_ids(base, ours):
+        base, renames = carry_ids_renaming(ours, base, replace=has_all_ids(base))
+    theirs = normalize_notebook(theirs)
+    if renames:
+        for cell in theirs["cells"]:
+            if cell.get("id") in renames:
+                cell["id"] = renames[cell["id"]]
+    if not has_all_ids(theirs):
+        theirs = carry_ids(base, theirs)
     return base, theirs, ours
 
 
