@@ -32,6 +32,7 @@ from traitlets import Enum, Float, Int, default
 from meshcollab.auth.signins import CredentialCache, SignIn, SignIns, SignInKind
 from meshcollab.auth.throttle import Throttle, TooManyAttempts
 from meshcollab.cs3 import CS3Error, CS3Gateway, Unauthenticated, Unavailable
+from meshcollab.cs3.auth import token_expiry
 from meshcollab.identity import set_current_session
 
 SIGN_IN_ATTRIBUTE = "_meshcollab_sign_in"
@@ -218,7 +219,9 @@ class CS3IdentityProvider(IdentityProvider):
                 self.log.info("Bearer token refused as a %s token: %s", kind, error)
                 continue
             sign_in = SignIn.of_user(session)
-            self._credentials.put(key, sign_in)
+            # A CS3 token is used as is, an OIDC token renews the session only while it is valid:
+            # either way the token's own expiry ends its reuse.
+            self._credentials.put(key, sign_in, valid_until=token_expiry(token))
             return sign_in
         return None
 

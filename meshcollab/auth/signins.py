@@ -121,7 +121,7 @@ class CredentialCache:
     def __init__(self, *, capacity: int, reuse_seconds: float) -> None:
         self.capacity = capacity
         self.reuse_seconds = reuse_seconds
-        self._entries: OrderedDict[str, tuple[float, SignIn]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, float | None, SignIn]] = OrderedDict()
 
     @staticmethod
     def key(*parts: str) -> str:
@@ -131,12 +131,15 @@ class CredentialCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if time.monotonic() - entry[0] >= self.reuse_seconds:
+        kept_since, valid_until, sign_in = entry
+        if time.monotonic() - kept_since >= self.reuse_seconds or (valid_until and time.time() >= valid_until):
             del self._entries[key]
             return None
-        return entry[1]
+        return sign_in
 
-    def put(self, key: str, sign_in: SignIn) -> None:
+    def put(self, key: str, sign_in: SignIn, valid_until: float | None = None) -> None:
+        """Keep a verified credential; `valid_until` (epoch seconds): when the credential itself
+        expires (a token's `exp`), after which it is checked again (and refused)."""
         while len(self._entries) >= self.capacity:
             self._entries.popitem(last=False)
-        self._entries[key] = (time.monotonic(), sign_in)
+        self._entries[key] = (time.monotonic(), valid_until, sign_in)

@@ -25,7 +25,7 @@ def multi_user_server(store, tmp_path_factory: pytest.TempPathFactory):
         *FAST,
         "--MeshCollab.lock_ttl=6",
         "--MeshCollab.permission_check_interval=0",
-        "--MeshCollab.code_execution_users=['richard']",
+        "--MeshCollab.code_execution_users=richard",
         user=None,
     )
     process.start()
