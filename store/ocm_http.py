@@ -4,6 +4,8 @@
   `{"recipientDisplayName": ...}`, or 400/403/404 with `{"message": ...}` (ocm_received.py says
   when). As Reva's ocmd `/shares`.
 - `POST /ocm/notifications`: notifications about shares (SHARE_UNSHARED is acted on); 201.
+- `POST /ocm/invite-accepted`: an invitation taken at another institution (ocm_invites.py); 200
+  with `{"userID", "email", "name"}` of who invited, or 400/403/404/409 with `{"message"}`.
 - `GET /ocm-provider` and `GET /.well-known/ocm`: OCM API discovery (enabled, apiVersion,
   endPoint, provider, resourceTypes with the protocols offered), as Reva's ocmprovider service.
 """
@@ -91,6 +93,22 @@ class NotificationsEndpoint(_JsonEndpoint):
         self.answer(201, {})
 
 
+def invite_accepted_route(take: Receive) -> tuple[str, type, dict]:
+    return (r"/ocm/invite-accepted", InviteAcceptedEndpoint, {"take": take})
+
+
+class InviteAcceptedEndpoint(_JsonEndpoint):
+    def initialize(self, store: StoreContext, take: Receive) -> None:
+        self.take = take
+
+    async def post(self) -> None:
+        try:
+            answer = await self.take(self.body_json())
+        except Refusal as refusal:
+            return self.answer(refusal.code, {"message": refusal.message})
+        self.answer(200, answer)
+
+
 class DiscoveryEndpoint(_JsonEndpoint):
     def initialize(self, store: StoreContext) -> None:
         self.store = store
@@ -108,6 +126,6 @@ class DiscoveryEndpoint(_JsonEndpoint):
                     {"name": "file", "shareTypes": ["user"], "protocols": {"cs3": "/ocm/data/"}},
                     {"name": "folder", "shareTypes": ["user"], "protocols": {"cs3": "/ocm/data/"}},
                 ],
-                "capabilities": ["/notifications"],
+                "capabilities": ["/notifications", "/invite-accepted"],
             },
         )

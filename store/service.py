@@ -25,6 +25,7 @@ from .links import LinksApi
 from .locks_api import LocksApi
 from .ocm import OcmSharesApi
 from .ocm_access import OcmAccessApi
+from .ocm_invites import OcmInvitesApi
 from .ocm_received import OcmReceivedApi
 from .rpc import answer_unimplemented
 from .sharing import SharesApi
@@ -54,6 +55,7 @@ class GatewayService(
     LinksApi,
     OcmSharesApi,
     OcmReceivedApi,
+    OcmInvitesApi,
     GatewayAPIServicer,
 ):
     """The CS3 gateway API. Each mixin serves one group of RPCs; add a mixin here once it exists.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from cs3.identity.user.v1beta1 import resources_pb2 as identity
+from cs3.ocm.invite.v1beta1 import resources_pb2 as ocm_invite
 from cs3.ocm.provider.v1beta1 import resources_pb2 as ocm_provider
 from cs3.sharing.collaboration.v1beta1 import resources_pb2 as collaboration
 from cs3.sharing.link.v1beta1 import resources_pb2 as link
@@ -489,3 +490,23 @@ def _received_permissions(protocols) -> Permissions:
             names = protocol.generic_options.map["permissions"].value.decode()
             return Permissions(frozenset(n for n in names.split(",") if n in _PERMISSION_NAMES))
     return Permissions()
+
+
+@dataclass(frozen=True)
+class OCMInvite:
+    """An invitation to connect, made by `inviter` at this institution, to hand to someone at
+    another institution (who forwards it from theirs)."""
+
+    token: str
+    inviter: UserId | None = None
+    expiration: datetime | None = None
+    description: str = ""
+
+    @classmethod
+    def from_proto(cls, message: ocm_invite.InviteToken) -> OCMInvite:
+        return cls(
+            token=message.token,
+            inviter=UserId.from_proto(message.user_id),
+            expiration=to_datetime(message.expiration),
+            description=message.description,
+        )

@@ -9,8 +9,9 @@ institution shared with us.
     data = await marie.files.read_bytes(remote)        # read, write, stat, lock as any resource
 
 The recipient is a `UserId` whose `idp` is the domain of their institution (`federated_user`
-reads an OCM address `<user>@<domain>`); the institution must be in the mesh the gateway knows
-(`providers()`). A received share, once accepted, is reached through the recipient's own gateway by
+reads an OCM address `<user>@<domain>`), e.g. one of `contacts()`, whom the user came to know with
+the invitation workflow (`invite()` at one institution, `forward_invite()` at the other); the
+institution must be in the mesh the gateway knows (`providers()`). A received share, once accepted, is reached through the recipient's own gateway by
 the id `resource_id()` gives: Reva's OCM storage provider id, with the received share's id as the
 space and as the opaque id of its root (below a shared folder: `Reference(resource_id=..., path=
 "./sub/file.ipynb")`). The gateway fetches and pushes the contents from and to the sender's
@@ -22,6 +23,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cs3.ocm.invite.v1beta1 import invite_api_pb2 as invite_api
+from cs3.ocm.invite.v1beta1 import resources_pb2 as invite
 from cs3.ocm.provider.v1beta1 import provider_api_pb2 as provider_api
 from cs3.ocm.provider.v1beta1 import resources_pb2 as provider
 from cs3.sharing.ocm.v1beta1 import ocm_api_pb2 as api
@@ -33,6 +36,7 @@ from meshcollab.cs3.errors import InvalidArgument, NotFound
 from meshcollab.cs3.files import resource_id_of
 from meshcollab.cs3.models import (
     VIEWER,
+    OCMInvite,
     OCMProvider,
     OCMShare,
     Permissions,
@@ -94,6 +98,44 @@ class OCMService:
             operation="CreateOCMShare",
             resource=domain,
         )
+
+    # -- invitations: users of other institutions to share with ---------------------------------
+
+    async def invite(self, description: str = "") -> OCMInvite:
+        """A new invitation token of this user, for someone at another institution to forward."""
+        request = invite_api.GenerateInviteTokenRequest(description=description)
+        response = await self._session.call("GenerateInviteToken", request, resource="OCM invitation")
+        return OCMInvite.from_proto(response.invite_token)
+
+    async def forward_invite(self, invitation: OCMInvite | str, provider_domain: str) -> User:
+        """Take an invitation made at `provider_domain`: its inviter and this user become each
+        other's contacts. Returns the inviter (id.idp = their domain)."""
+        token = invitation.token if isinstance(invitation, OCMInvite) else invitation
+        request = invite_api.ForwardInviteRequest(
+            invite_token=invite.InviteToken(token=token),
+            origin_system_provider=await self._provider_info(provider_domain),
+        )
+        response = await self._session.call(
+            "ForwardInvite", request, resource=f"invitation from {provider_domain}"
+        )
+        return User(
+            id=UserId.from_proto(response.user_id),
+            username=response.user_id.opaque_id,
+            display_name=response.display_name,
+            mail=response.email,
+        )
+
+    async def contacts(self, query: str = "") -> list[User]:
+        """The users of other institutions this user knows through invitations (FindAcceptedUsers)."""
+        response = await self._session.call(
+            "FindAcceptedUsers", invite_api.FindAcceptedUsersRequest(filter=query), resource="OCM contacts"
+        )
+        return [User.from_proto(user) for user in response.accepted_users]
+
+    async def remove_contact(self, contact: User | UserId) -> None:
+        user_id = contact.id if isinstance(contact, User) else contact
+        request = invite_api.DeleteAcceptedUserRequest(remote_user_id=user_id.to_proto())
+        await self._session.call("DeleteAcceptedUser", request, resource=f"OCM contact {user_id.opaque_id}")
 
     # -- shares made by this user -----------------------------------------------------------------
 
