@@ -19,6 +19,7 @@ from traitlets.config import TraitError
 
 from meshcollab.collab import CollabSettings
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session, Unauthenticated
+from meshcollab.handlers.merge import merge_handlers
 from meshcollab.handlers.room import CollaborationRoomHandler
 from meshcollab.handlers.session import CollaborationSessionHandler
 from meshcollab.rooms import DocumentStore
@@ -117,6 +118,7 @@ class MeshCollab(ExtensionApp):
                 (r"/api/collaboration/session/(.*)", CollaborationSessionHandler),
                 (r"/api/collaboration/room/(.+)", CollaborationRoomHandler),
                 *sharing_handlers(),
+                *merge_handlers(),  # recover and merge API (meshcollab/recovery/README.md)
             ]
         )
 

@@ -140,6 +140,7 @@ class Activation:
                     log=log,
                     report=self.room.set_status,
                     notify=self.room.notify,
+                    flushed=self.room.flushed,  # an outside change merged in is stored before it counts
                 )
                 async with writer:
                     self.writer = writer

@@ -7,9 +7,14 @@ or a server that restarts knows what it last wrote:
   of a three-way merge when the file changed outside the room.
 - `cs3.lock_id`: the lock id of the room's latest activation, so that the next one can take over a
   lock left by a server that stopped without releasing it.
-- `cs3.conflict`: JSON `{"copy": path, "copy_id": encoded resource id, "copy_etag": etag,
-  "file_etag": etag, "at": iso}` of the last conflict copy written: the room's next activation goes on
-  writing to that copy while neither the file nor the copy changed since.
+- `cs3.conflict`: JSON `{"copy": path, "copy_id": encoded resource id, "copy_etag": etag, "file": path,
+  "file_etag": etag, "at": iso, "reason": "invalid-file" | "file-gone" | "changed-outside" | "locked",
+  "error": str, "told": bool, "base_etag": etag}` of the last conflict copy written. The room's next
+  activation tells its clients about a copy nobody was told of (written as the room closed), and goes
+  on writing to the copy while neither the file nor the copy changed since (if the file could not be
+  merged then).
+- `cs3.fork.<copy id>`: the last snapshot (`cs3.snapshot`) at the time a conflict copy was written:
+  the copy's merge base when it is merged back (the merge API).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ ETAG = "cs3.etag"
 SNAPSHOT = "cs3.snapshot"
 LOCK_ID = "cs3.lock_id"
 CONFLICT = "cs3.conflict"
+FORK_BASE = "cs3.fork."
 
 
 class RoomRecord:
@@ -52,5 +58,14 @@ class RoomRecord:
         value = await self._store.get_metadata(self._room_id, CONFLICT)
         return json.loads(value) if value is not None else None
 
-    async def set_conflict(self, conflict: dict) -> None:
-        await self._store.set_metadata(self._room_id, CONFLICT, json.dumps(conflict).encode())
+    async def set_conflict(self, conflict: dict | None) -> None:
+        value = json.dumps(conflict).encode() if conflict is not None else None
+        await self._store.set_metadata(self._room_id, CONFLICT, value)
+
+    async def fork_base(self, copy_id: str) -> bytes | None:
+        """The snapshot a conflict copy (by encoded resource id) forked from, if the room wrote it."""
+        return await self._store.get_metadata(self._room_id, FORK_BASE + copy_id)
+
+    async def set_fork_base(self, copy_id: str, snapshot: bytes | None) -> None:
+        if snapshot is not None:
+            await self._store.set_metadata(self._room_id, FORK_BASE + copy_id, snapshot)

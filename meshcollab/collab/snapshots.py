@@ -7,18 +7,27 @@ is valid nbformat 4 (validated first; an invalid state is reported and not writt
 and is skipped when it equals the last one written.
 
 Every write carries the lease's lock id and `if_match` = the etag the room last wrote or read. If the
-file changed outside the room, the write is refused and nothing is overwritten: the room's state is
-written as a conflict copy next to the file (`nb.<user>.<stamp>.conflict.ipynb`), the clients are
-told, and the room's later snapshots go to that copy (the file keeps the other version) until the
-merge of out-of-band changes takes over. While the lease does not hold the lock nothing is written;
-the pending snapshot is written as soon as it does.
+file changed outside the room (at activation, or a write refused by `if_match`), nothing is
+overwritten: a notebook is merged three ways into the room (outside_changes.py) and the merged state
+is then written over the outside version. What cannot be merged is kept as a conflict copy next to
+the file (`nb.<user>.<stamp>.conflict.ipynb`) and the clients are told:
+
+- the file is not a valid notebook (or is a text file changed outside the room): the room's state
+  goes to the copy, and its later snapshots too, until the file changes again (then it is merged);
+- the file is gone: the room's state goes to the copy;
+- another application holds the lock when the room closes: the edits would otherwise live only in
+  the document store, so the room's state is written to a copy too (the clients of the room's next
+  activation are told; the file is saved as usual once the lock goes).
+
+While the lease does not hold the lock nothing is written to the file; the pending snapshot is
+written as soon as it does.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import anyio
@@ -41,7 +50,8 @@ from meshcollab.rooms import Notice
 from meshcollab.rooms.service import Service
 
 from . import content, status
-from .lease import LockLease
+from .lease import LeaseState, LockLease
+from .outside_changes import base_notebook, read_outside_version
 from .record import RoomRecord
 from .roomfile import RoomFile, conflict_copy_name
 from .settings import CollabSettings
@@ -62,6 +72,13 @@ class SaveOutcome(enum.Enum):
 
 
 RETRIED = (SaveOutcome.BLOCKED, SaveOutcome.FAILED)
+MERGE_ATTEMPTS = 3  # outside changes merged in a row before the room's state goes to a conflict copy
+
+# Why a conflict copy was written (`reason` in cs3.conflict and in the notices).
+CHANGED_OUTSIDE = "changed-outside"  # a text file changed outside the room (text is not merged)
+INVALID_FILE = "invalid-file"  # the file is not a valid notebook: nothing to merge with
+FILE_GONE = "file-gone"
+LOCKED_AT_CLOSE = "locked"  # another application held the lock when the room closed
 
 
 class SnapshotWriter(Service):
@@ -82,6 +99,7 @@ class SnapshotWriter(Service):
         log: logging.Logger,
         report: Callable[[Notice], None] = lambda notice: None,
         notify: Callable[[Notice], None] = lambda notice: None,
+        flushed: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._doc = doc
         self._file = file
@@ -92,6 +110,8 @@ class SnapshotWriter(Service):
         self._log = log
         self._report = report
         self._notify = notify
+        self._flushed = flushed  # the room's `flushed`: waits until its changes are stored
+        self.merges = 0  # outside changes merged into the room by this writer
         self.etag: str | None = None  # of the file as the room last wrote or read it
         self.last_snapshot: bytes | None = None
         self.saved_at: datetime | None = None
@@ -126,16 +146,38 @@ class SnapshotWriter(Service):
             with anyio.CancelScope() as self._scope:
                 self.etag, self.last_snapshot = await self._record.last_snapshot()
                 try:
-                    self._resource = await self._session().files.stat(self._file.resource_id)
-                    await self._resume_conflict_copy(self._session())
+                    session = self._session()
+                    self._resource = await session.files.stat(self._file.resource_id)
+                    await self._resume_conflict_copy(session)
+                    if (
+                        self._file.is_notebook
+                        and self.conflict_copy is None
+                        and self.etag is not None
+                        and self._resource.etag != self.etag
+                    ):
+                        await self._merge_at_activation(session)
                 except CS3Error as error:
                     self._log.info(
                         "Snapshot writer of %s: cannot stat the file yet: %s", self._file.room_id, error
                     )
+                # Edits that never reached the file (the room closed while locked, the server died
+                # within the debounce) are saved now; an unchanged room skips the write.
+                self.poke()
                 task_status.started()
                 await self._save_continuously()
         finally:
             self._stopped.set()
+
+    async def _merge_at_activation(self, session: CS3Session) -> None:
+        """The file changed while no room was active: merged before the first client syncs (a text
+        file is not merged: its next snapshot finds the change and writes a conflict copy)."""
+        async with self._write_lock:
+            with anyio.CancelScope(shield=True):
+                try:
+                    if await self._take_outside_change(session) is None:
+                        self.poke()  # the merged state is saved over the outside version
+                except (CS3Error, content.InvalidContent) as error:
+                    self._log.warning("Outside change of %s not merged yet: %s", self._file.room_id, error)
 
     async def stop(self) -> None:
         """Stop debouncing (a write in progress finishes); nothing more is written."""
@@ -147,7 +189,12 @@ class SnapshotWriter(Service):
         """The closing snapshot: stop debouncing, then write what is not written yet (if the lease
         allows; otherwise every edit stays in the document store for the next activation)."""
         await self.stop()
-        return await self.save()
+        outcome = await self.save()
+        if outcome is SaveOutcome.BLOCKED and self._lease.state in (LeaseState.BLOCKED, LeaseState.LOST):
+            # Another application holds the lock and the room closes: its edits would live only in
+            # the document store. They are written next to the file as well.
+            outcome = await self._copy_at_close()
+        return outcome
 
     async def _save_continuously(self) -> None:
         while True:
@@ -182,7 +229,7 @@ class SnapshotWriter(Service):
     def status_notice(self) -> Notice:
         """What the room's status is while the lease holds the lock."""
         if self.conflict_copy is not None:
-            return status.changed_outside(self.conflict_copy.path)
+            return status.changed_outside(self.conflict_copy.path, self._conflict.get("reason", CHANGED_OUTSIDE))
         return status.saved(self.saved_at, self.etag, self._lease.advisory)
 
     async def save(self) -> SaveOutcome:
@@ -217,7 +264,10 @@ class SnapshotWriter(Service):
         session = self._session()
         try:
             if self.conflict_copy is not None:
-                return await self._write_copy(session, snapshot)
+                if not await self._file_changed_since_copy(session):
+                    return await self._write_copy(session, snapshot)
+                # The file changed since it could not be merged (e.g. it is a notebook again).
+                return await self._merge_then_write(session, snapshot)
             return await self._write_file(session, snapshot)
         except PermissionDenied as error:
             self._report(status.read_only(str(error)))
@@ -226,7 +276,7 @@ class SnapshotWriter(Service):
             self._report(status.unreachable(str(error)))
         return SaveOutcome.FAILED
 
-    async def _write_file(self, session: CS3Session, snapshot: bytes) -> SaveOutcome:
+    async def _write_file(self, session: CS3Session, snapshot: bytes, merges_left: int = MERGE_ATTEMPTS) -> SaveOutcome:
         try:
             resource = await session.files.write(
                 self._file.resource_id,
@@ -239,10 +289,15 @@ class SnapshotWriter(Service):
             self._log.warning("Snapshot of %s refused: %s", self._file.room_id, error)
             self._lease.lost()
             return SaveOutcome.BLOCKED
-        except (Conflict, NotFound) as error:
-            # The etag moved (or the file went): someone changed it outside the room.
+        except NotFound as error:
+            self._log.warning("File of %s is gone: %s", self._file.room_id, error)
+            return await self._keep_both(session, snapshot, FILE_GONE)
+        except Conflict as error:
+            # The etag moved: someone changed the file outside the room.
             self._log.warning("File of %s changed outside the room: %s", self._file.room_id, error)
-            return await self._keep_both(session, snapshot)
+            if merges_left <= 0 or not self._file.is_notebook:
+                return await self._keep_both(session, snapshot, CHANGED_OUTSIDE)
+            return await self._merge_then_write(session, snapshot, merges_left - 1)
         self.etag, self.last_snapshot, self._resource = resource.etag, snapshot, resource
         self.saved_at = datetime.now(UTC)
         self.writes += 1
@@ -250,7 +305,95 @@ class SnapshotWriter(Service):
         self._report(self.status_notice())
         return SaveOutcome.SAVED
 
-    async def _keep_both(self, session: CS3Session, snapshot: bytes) -> SaveOutcome:
+    async def _merge_then_write(
+        self, session: CS3Session, snapshot: bytes, merges_left: int = MERGE_ATTEMPTS
+    ) -> SaveOutcome:
+        """Merge the outside version into the room, then write the merged state over it."""
+        not_merged = await self._take_outside_change(session)
+        if not_merged is not None:
+            return not_merged
+        try:
+            snapshot = await content.snapshot(self._doc, self._file)
+        except content.InvalidContent as error:
+            self._report(status.invalid_notebook(str(error)))
+            return SaveOutcome.INVALID
+        if snapshot == self.last_snapshot:
+            self._report(self.status_notice())
+            return SaveOutcome.UNCHANGED  # the file holds the merged state already
+        return await self._write_file(session, snapshot, merges_left)
+
+    async def _take_outside_change(self, session: CS3Session) -> SaveOutcome | None:
+        """Merge the file's outside version into the room (None), or, when it cannot be merged,
+        write the room's state to a conflict copy (the outcome says so)."""
+        from meshcollab.recovery import merge_into_room, merged
+
+        try:
+            outside = await read_outside_version(session, self._file)
+        except NotFound:
+            return await self._keep_both(session, await content.snapshot(self._doc, self._file), FILE_GONE)
+        if outside.notebook is None:
+            self._log.warning("File of %s cannot be merged: %s", self._file.room_id, outside.error)
+            snapshot = await content.snapshot(self._doc, self._file)
+            return await self._keep_both(session, snapshot, INVALID_FILE, error=outside.error)
+        try:
+            result = await merge_into_room(
+                self._doc,
+                base_notebook(self.last_snapshot),
+                outside.notebook,
+                theirs_label=f"{outside.resource.name} in CS3",
+                ours_label="this room",
+            )
+        except Exception as error:  # noqa: BLE001 - a merge bug must not lose the room's state
+            self._log.exception("Merging the outside change of %s failed", self._file.room_id)
+            snapshot = await content.snapshot(self._doc, self._file)
+            return await self._keep_both(session, snapshot, CHANGED_OUTSIDE, error=f"merge failed: {error}")
+        if self._flushed is not None:
+            await self._flushed()  # the merge is durable before its base moves on
+        self.etag, self.last_snapshot, self._resource = outside.resource.etag, outside.data, outside.resource
+        await self._record.snapshot_written(outside.resource.etag, outside.data)
+        if self.conflict_copy is not None:
+            self.conflict_copy, self._copy_snapshot, self._conflict = None, None, {}
+            await self._record.set_conflict(None)
+        self.merges += 1
+        conflicts = result.conflicts_json()
+        self._log.info(
+            "Merged an outside change of %s into the room (%d conflicts)", self._file.room_id, len(conflicts)
+        )
+        self._notify(
+            merged(
+                "outside",
+                conflicts,
+                file=outside.resource.path,
+                file_etag=outside.resource.etag,
+                changed=result.changed,
+            )
+        )
+        return None
+
+    async def _copy_at_close(self) -> SaveOutcome:
+        try:
+            snapshot = await content.snapshot(self._doc, self._file)
+        except content.InvalidContent:
+            return SaveOutcome.BLOCKED  # kept in the document store; reported while the room ran
+        with anyio.CancelScope(shield=True):
+            try:
+                return await self._keep_both(self._session(), snapshot, LOCKED_AT_CLOSE, told=False)
+            except CS3Error as error:
+                self._log.warning("Conflict copy of %s not written: %s", self._file.room_id, error)
+                return SaveOutcome.BLOCKED
+
+    async def _file_changed_since_copy(self, session: CS3Session) -> bool:
+        if not self._file.is_notebook or self._conflict.get("reason") not in (INVALID_FILE, FILE_GONE):
+            return False
+        try:
+            current = await session.files.stat(self._file.resource_id)
+        except NotFound:
+            return False
+        return current.etag != self._conflict.get("file_etag")
+
+    async def _keep_both(
+        self, session: CS3Session, snapshot: bytes, reason: str, *, error: str = "", told: bool = True
+    ) -> SaveOutcome:
         """The other version stays the file; the room's state is written as a conflict copy."""
         try:
             outside: Resource | None = await session.files.stat(self._file.resource_id)
@@ -270,12 +413,20 @@ class SnapshotWriter(Service):
         self._conflict = {
             "copy": copy.path,
             "copy_id": copy.id.encode(),
+            "file": known.path,
             "file_etag": outside.etag if outside else None,
             "at": status.iso(datetime.now(UTC)),
+            "reason": reason,
+            "error": error,
+            "told": told,
         }
+        # What the copy forked from, for a later merge of the copy into the room (the merge API).
+        self._conflict["base_etag"] = self.etag
+        await self._record.set_fork_base(copy.id.encode(), self.last_snapshot)
         await self._copy_written(copy, snapshot)
-        self._notify(status.conflict_copy(copy.path, known.path, outside.etag if outside else None))
-        self._report(self.status_notice())
+        self._notify(status.conflict_copy(copy.path, known.path, outside.etag if outside else None, reason, error))
+        if reason != LOCKED_AT_CLOSE:
+            self._report(self.status_notice())
         return SaveOutcome.CONFLICT_COPY
 
     async def _create(self, session: CS3Session, target, snapshot: bytes) -> Resource:
@@ -296,7 +447,9 @@ class SnapshotWriter(Service):
             resource = await session.files.write(copy.id, snapshot, if_match=copy.etag)
         except (Conflict, NotFound):
             # Someone changed (or removed) the copy too: keep theirs, and write a new copy.
-            return await self._keep_both(session, snapshot)
+            return await self._keep_both(
+                session, snapshot, self._conflict.get("reason", CHANGED_OUTSIDE), error=self._conflict.get("error", "")
+            )
         await self._copy_written(resource, snapshot)
         self._report(self.status_notice())
         return SaveOutcome.CONFLICT_COPY
@@ -308,10 +461,28 @@ class SnapshotWriter(Service):
         await self._record.set_conflict(self._conflict)
 
     async def _resume_conflict_copy(self, session: CS3Session) -> None:
-        """A previous activation forked to a conflict copy: go on writing there as long as neither the
-        file nor the copy changed since (nothing was merged yet); otherwise the next write decides."""
+        """A previous activation wrote a conflict copy: tell this activation's clients if nobody was
+        there to be told (the room closed while locked), and go on writing to the copy while neither
+        the file nor the copy changed since, if the file could not be merged then."""
         conflict = await self._record.conflict()
-        if not conflict or self._resource is None or self._resource.etag != conflict.get("file_etag"):
+        if not conflict:
+            return
+        if not conflict.get("told", True):
+            # Nobody was in the room: the next client to join gets it (rooms queue one-off notices).
+            self._notify(
+                status.conflict_copy(
+                    conflict["copy"],
+                    conflict.get("file", ""),
+                    conflict.get("file_etag"),
+                    conflict.get("reason", LOCKED_AT_CLOSE),
+                    conflict.get("error", ""),
+                )
+            )
+            conflict["told"] = True
+            await self._record.set_conflict(conflict)
+        if conflict.get("reason", CHANGED_OUTSIDE) == LOCKED_AT_CLOSE:
+            return  # the file is saved as usual once the lock goes; the copy was a safety net
+        if self._resource is None or self._resource.etag != conflict.get("file_etag"):
             return
         try:
             copy = await session.files.stat(ResourceId.decode(conflict["copy_id"]))

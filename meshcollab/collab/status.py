@@ -21,14 +21,19 @@ The room's status (`room.set_status`: sent now and to every client who joins lat
   - `"unreachable"`: the storage does not answer; `error` says what failed. The room retries.
   - `"invalid-notebook"`: the room's notebook is not valid nbformat 4 (`error` says where); the
     next valid state is saved.
-  - `"changed-outside"`: the file was changed outside the room; it was not overwritten: the room's
-    state went to `conflict_copy` (a path) and the room keeps saving there.
+  - `"changed-outside"` (a text file changed outside the room), `"invalid-file"` (the file in CS3 is
+    not a valid notebook, `error` says why), `"file-gone"`: the file could not be merged with and was
+    not overwritten: the room's state went to `conflict_copy` (a path) and the room keeps saving there
+    until the file changes again (a notebook is then merged). A notebook changed outside the room is
+    merged into it instead (see the `merged` notice of `meshcollab.recovery.notices`).
 
 One-off notices (`room.notify`):
 
 - `{"code": "conflict-copy", "path": "/.../nb.einstein.2026-11-28_10_02_03.conflict.ipynb",
-  "file": "/.../nb.ipynb", "file_etag": "..."}`: the room's state was written as that copy because
-  the file changed outside the room (or could not be written).
+  "file": "/.../nb.ipynb", "file_etag": "...", "reason": R, "error": "..."}`: the room's state was
+  written as that copy, because (`reason`) the file could not be merged with (`"invalid-file"`,
+  `"changed-outside"` for text, `"file-gone"`), or another application held the lock when the room
+  closed (`"locked"`; told to the next clients of the room: nobody was there).
 """
 
 from __future__ import annotations
@@ -126,19 +131,32 @@ def invalid_notebook(error: str) -> Notice:
     return blocked("invalid-notebook", f"the notebook is not valid ({error})", error=error)
 
 
-def changed_outside(copy_path: str) -> Notice:
+_WHY_COPY = {
+    "changed-outside": "The file was changed outside this room and was not overwritten",
+    "invalid-file": "The file in CS3 is not a valid notebook, so it could not be merged with, and was not "
+    "overwritten",
+    "file-gone": "The file is gone from CS3",
+    "locked": "Another application held the file's lock when the room closed",
+}
+
+
+def changed_outside(copy_path: str, reason: str = "changed-outside") -> Notice:
+    why = _WHY_COPY.get(reason, _WHY_COPY["changed-outside"])
     return Notice(
         "save-blocked",
-        f"The file was changed outside this room and was not overwritten; the room's state is saved as "
-        f"{copy_path} instead.",
-        {"reason": "changed-outside", "edits_kept": True, "conflict_copy": copy_path},
+        f"{why}; the room's state is saved as {copy_path} instead.",
+        {"reason": reason, "edits_kept": True, "conflict_copy": copy_path},
     )
 
 
-def conflict_copy(copy_path: str, file_path: str, file_etag: str | None) -> Notice:
+def conflict_copy(
+    copy_path: str, file_path: str, file_etag: str | None, reason: str = "changed-outside", error: str = ""
+) -> Notice:
+    why = _WHY_COPY.get(reason, _WHY_COPY["changed-outside"])
     return Notice(
         "conflict-copy",
-        f"The file {file_path} was changed outside this room. Both are kept: the other version stays in "
-        f"CS3 and this room's version was saved as {copy_path}.",
-        {"path": copy_path, "file": file_path, "file_etag": file_etag},
+        f"{why} ({file_path}). Nothing is lost: this room's version was saved as {copy_path}"
+        + (f" ({error})" if error else "")
+        + ".",
+        {"path": copy_path, "file": file_path, "file_etag": file_etag, "reason": reason, "error": error},
     )

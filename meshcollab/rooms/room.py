@@ -41,6 +41,8 @@ EMPTY_UPDATE = b"\x00\x00"
 MAX_UNFLUSHED_UPDATES = 1000
 MAX_UNFLUSHED_BYTES = 8 * 1024 * 1024
 
+MAX_UNDELIVERED = 16  # one-off notices kept for the next client while nobody is in the room
+
 STORE_FAILED = "the server cannot store edits now; reconnect later"
 
 READ_ONLY = Notice(
@@ -94,6 +96,7 @@ class Room:
         self._has_clients = False  # as told to the hooks: flips under _membership_lock
         self._awareness = RoomAwareness()
         self._status: Notice | None = None
+        self._undelivered: list[Notice] = []  # one-off notices sent while no client was present
         self._applying: tuple[Connection, bytes] | None = None
         self._unflushed: list[tuple[bytes, Connection | None]] = []  # committed, not yet stored
         self._unflushed_bytes = 0
@@ -114,6 +117,11 @@ class Room:
     @property
     def connections(self) -> tuple[Connection, ...]:
         return self._members
+
+    @property
+    def closing(self) -> bool:
+        """The room is closing (or closed): a change made to `doc` now may not be stored."""
+        return self._closing
 
     # lifecycle
 
@@ -213,6 +221,9 @@ class Room:
         for message in (self._awareness.snapshot(), self._status and self._status.encode()):
             if message:
                 connection.send(message)
+        undelivered, self._undelivered = self._undelivered, []
+        for notice in undelivered:
+            connection.send(notice.encode())
         self._signal()
         return connection
 
@@ -307,7 +318,11 @@ class Room:
         self._broadcast(notice.encode())
 
     def notify(self, notice: Notice) -> None:
-        """A one-off notice to the clients present."""
+        """A one-off notice to the clients present; if none is, to the next client that joins (e.g.
+        a conflict copy written while the room had no clients)."""
+        if not self._members:
+            self._undelivered = [*self._undelivered[-(MAX_UNDELIVERED - 1) :], notice]
+            return
         self._broadcast(notice.encode())
 
     def _broadcast(self, message: bytes, skip: Connection | None = None) -> None:
