@@ -173,7 +173,11 @@ def merge_mapping(
     """
     merged: dict = {}
     conflicts: list[tuple[str, Any, Any]] = []
-    keys = list(ours) + [k for k in theirs if k not in ours] + [k for k in base if k not in ours and k not in theirs]
+    keys = (
+        list(ours)
+        + [k for k in theirs if k not in ours]
+        + [k for k in base if k not in ours and k not in theirs]
+    )
     for key in keys:
         b = base.get(key, _MISSING)
         t = theirs.get(key, _MISSING)
@@ -191,6 +195,25 @@ def merge_mapping(
         if value is not _MISSING:
             merged[key] = copy.deepcopy(value)
     return merged, conflicts
+
+
+def _value_conflicts(
+    cid: str | None,
+    kind: str,
+    what: str,
+    found: list[tuple[str, Any, Any]],
+    theirs_label: str,
+    ours_label: str,
+) -> list[MergeConflict]:
+    return [
+        MergeConflict(
+            cid,
+            kind,
+            f"{what} {path}: both sides changed it; kept {ours_label}'s value {_dump(o)}, "
+            f"{theirs_label}'s value was {_dump(t)}",
+        )
+        for path, o, t in found
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -226,7 +249,7 @@ def merge_order(base: list[str], theirs: list[str], ours: list[str], keep: set[s
             nxt = next((c for c in theirs[k + 1 :] if c in placed and c not in pending), None)
             pos_prev = result.index(prev) + 1 if prev is not None else 0
             pos_next = result.index(nxt) if nxt is not None else len(result)
-            at = pos_next if pos_next >= pos_prev else pos_prev
+            at = max(pos_next, pos_prev)
             result.insert(at, cid)
             placed.add(cid)
             pending.discard(cid)
@@ -235,8 +258,7 @@ def merge_order(base: list[str], theirs: list[str], ours: list[str], keep: set[s
             prev = cid
     # Cells only kept because one side edited what the other deleted, and not in either order (cannot
     # happen: a kept cell is in ours or theirs), and any id left pending, go at the end in base order.
-    for cid in [c for c in base if c in keep and c not in placed]:
-        result.append(cid)
+    result.extend(c for c in base if c in keep and c not in placed)
     return result
 
 
@@ -298,20 +320,16 @@ def _merge_cell(
     merged["cell_type"] = ctype
 
     # Metadata.
-    metadata, md_conflicts = merge_mapping(base.get("metadata", {}), theirs.get("metadata", {}), ours.get("metadata", {}))
+    metadata, md_conflicts = merge_mapping(
+        base.get("metadata", {}), theirs.get("metadata", {}), ours.get("metadata", {})
+    )
     merged["metadata"] = metadata
-    for path, o, t in md_conflicts:
-        conflicts.append(
-            MergeConflict(
-                cid,
-                "metadata",
-                f"metadata {path}: both sides changed it; kept {ours_label}'s value {_dump(o)}, "
-                f"{theirs_label}'s value was {_dump(t)}",
-            )
-        )
+    conflicts.extend(_value_conflicts(cid, "metadata", "metadata", md_conflicts, theirs_label, ours_label))
 
     # Source.
-    src = merge_text(base["source"], theirs["source"], ours["source"], theirs_label=theirs_label, ours_label=ours_label)
+    src = merge_text(
+        base["source"], theirs["source"], ours["source"], theirs_label=theirs_label, ours_label=ours_label
+    )
     merged["source"] = src.text
     if src.conflicted:
         conflicts.append(
@@ -330,15 +348,9 @@ def _merge_cell(
         )
         if attachments:
             merged["attachments"] = attachments
-        for path, o, t in att_conflicts:
-            conflicts.append(
-                MergeConflict(
-                    cid,
-                    "metadata",
-                    f"attachment {path}: both sides changed it; kept {ours_label}'s, "
-                    f"{theirs_label}'s was {_dump(t)}",
-                )
-            )
+        conflicts.extend(
+            _value_conflicts(cid, "metadata", "attachment", att_conflicts, theirs_label, ours_label)
+        )
 
     # Outputs and execution count follow the source they belong to.
     if ctype == "code":
@@ -394,26 +406,20 @@ def merge_notebooks(
         b, t, o = b_cells.get(cid), t_cells.get(cid), o_cells.get(cid)
         if b is None or (t is not None and o is not None):
             keep.add(cid)  # added on a side, or present on both
-        elif t is None and o is not None:
-            if _content(o) != _content(b):
-                keep.add(cid)
-                conflicts.append(
-                    MergeConflict(
-                        cid,
-                        "delete-vs-edit",
-                        f"{theirs_label} deleted this cell, {ours_label} edited it: kept with the edit",
-                    )
+            continue
+        # Deleted on one side: kept only if the other side edited it.
+        survivor, deleter, editor = (
+            (o, theirs_label, ours_label) if t is None else (t, ours_label, theirs_label)
+        )
+        if _content(survivor) != _content(b):
+            keep.add(cid)
+            conflicts.append(
+                MergeConflict(
+                    cid,
+                    "delete-vs-edit",
+                    f"{deleter} deleted this cell, {editor} edited it: kept with the edit",
                 )
-        elif o is None and t is not None:
-            if _content(t) != _content(b):
-                keep.add(cid)
-                conflicts.append(
-                    MergeConflict(
-                        cid,
-                        "delete-vs-edit",
-                        f"{ours_label} deleted this cell, {theirs_label} edited it: kept with the edit",
-                    )
-                )
+            )
 
     order = merge_order(b_ids, t_ids, o_ids, keep)
     cell_conflicts: dict[str, list[MergeConflict]] = {}
@@ -435,15 +441,9 @@ def merge_notebooks(
         ordered.extend(cell_conflicts[cid])
 
     metadata, md_conflicts = merge_mapping(base["metadata"], theirs["metadata"], ours["metadata"])
-    nb_conflicts = [
-        MergeConflict(
-            None,
-            "notebook-metadata",
-            f"notebook metadata {path}: both sides changed it; kept {ours_label}'s value {_dump(o)}, "
-            f"{theirs_label}'s value was {_dump(t)}",
-        )
-        for path, o, t in md_conflicts
-    ]
+    nb_conflicts = _value_conflicts(
+        None, "notebook-metadata", "notebook metadata", md_conflicts, theirs_label, ours_label
+    )
 
     notebook = {
         "cells": cells,

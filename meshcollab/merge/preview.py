@@ -72,13 +72,21 @@ def cell_diff(a: dict, b: dict) -> list[CellChange]:
             diff = ""
             if "source" in fields:
                 diff = "".join(
-                    _ended(unified_diff(old["source"].splitlines(True), cell["source"].splitlines(True),
-                                        f"a/{cid}", f"b/{cid}"))
+                    _ended(
+                        unified_diff(
+                            old["source"].splitlines(True),
+                            cell["source"].splitlines(True),
+                            f"a/{cid}",
+                            f"b/{cid}",
+                        )
+                    )
                 )
             change = CellChange("modified", cid, cell["cell_type"], a_index[cid], j, fields, diff, moved)
             keyed.append(((j, 0, 0), change))
         elif moved:
-            keyed.append(((j, 0, 0), CellChange("moved", cid, cell["cell_type"], a_index[cid], j, moved=True)))
+            keyed.append(
+                ((j, 0, 0), CellChange("moved", cid, cell["cell_type"], a_index[cid], j, moved=True))
+            )
 
     # A removed cell goes after the cell before it in `a` that is still in `b` (or first).
     anchor = -1

@@ -88,9 +88,7 @@ def _merge_chars(base: str, theirs: str, ours: str) -> str | None:
         return None
     out: list[str] = []
     for stable, b, t, o in diff3_chunks(base, theirs, ours):
-        if stable or t == o:
-            out.append(o)
-        elif t == b:
+        if stable or t == o or t == b:
             out.append(o)
         elif o == b:
             out.append(t)
@@ -111,11 +109,11 @@ def merge_text(
 ) -> TextMerge:
     """Merge two edits of `base`. A conflict keeps both versions between markers, ours first::
 
-        <<<<<<< ours
-        (ours' lines)
-        =======
-        (theirs' lines)
-        >>>>>>> theirs
+    <<<<<<< ours
+    (ours' lines)
+    =======
+    (theirs' lines)
+    >>>>>>> theirs
     """
     if theirs == ours or theirs == base:
         return TextMerge(ours, False)
@@ -142,6 +140,10 @@ def merge_text(
             out.extend(_with_newline(t))
             out.append(f"{'>' * MARKER_SIZE} {theirs_label}\n")
     text = "".join(out)
-    if conflicted and text.endswith(f" {theirs_label}\n") and not (ours.endswith("\n") or theirs.endswith("\n")):
+    if (
+        conflicted
+        and text.endswith(f" {theirs_label}\n")
+        and not (ours.endswith("\n") or theirs.endswith("\n"))
+    ):
         text = text[:-1]  # the sources ended without a newline: so does the merge
     return TextMerge(text, conflicted)

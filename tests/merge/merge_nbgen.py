@@ -17,7 +17,9 @@ OURS_ALPHABET = "OPQRS:ü€😀"
 ANY_TEXT = "ab xy\nüé€😀中\t"
 
 
-def code_cell(cid: str, source: str, outputs: list | None = None, count: int | None = None, metadata=None) -> dict:
+def code_cell(
+    cid: str, source: str, outputs: list | None = None, count: int | None = None, metadata=None
+) -> dict:
     return {
         "id": cid,
         "cell_type": "code",
@@ -35,7 +37,9 @@ def markdown_cell(cid: str, source: str, metadata=None) -> dict:
 def notebook(cells: list[dict], metadata: dict | None = None) -> dict:
     return {
         "cells": cells,
-        "metadata": metadata if metadata is not None else {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "metadata": metadata
+        if metadata is not None
+        else {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -57,9 +61,18 @@ def cells_(draw, alphabet: str, prefix: str, min_size: int = 0, max_size: int = 
     for k in range(n):
         source = join(draw(lines(alphabet)), draw(st.booleans()))
         if draw(st.booleans()):
-            out.append(markdown_cell(f"{prefix}{k}", source, {"tags": draw(st.lists(st.sampled_from("xyz"), max_size=2, unique=True))}))
+            out.append(
+                markdown_cell(
+                    f"{prefix}{k}",
+                    source,
+                    {"tags": draw(st.lists(st.sampled_from("xyz"), max_size=2, unique=True))},
+                )
+            )
         else:
-            outputs = [{"output_type": "stream", "name": "stdout", "text": t} for t in draw(lines(alphabet, max_size=2))]
+            outputs = [
+                {"output_type": "stream", "name": "stdout", "text": t}
+                for t in draw(lines(alphabet, max_size=2))
+            ]
             count = draw(st.none() | st.integers(1, 50))
             out.append(code_cell(f"{prefix}{k}", source, outputs, count, {"k": draw(st.integers(0, 3))}))
     return out
@@ -67,7 +80,10 @@ def cells_(draw, alphabet: str, prefix: str, min_size: int = 0, max_size: int = 
 
 @st.composite
 def base_notebooks(draw, max_cells: int = 6):
-    return notebook(draw(cells_(BASE_ALPHABET, "b", 0, max_cells)), {"kernelspec": {"name": "python3", "display_name": "Python 3"}, "n": 1})
+    return notebook(
+        draw(cells_(BASE_ALPHABET, "b", 0, max_cells)),
+        {"kernelspec": {"name": "python3", "display_name": "Python 3"}, "n": 1},
+    )
 
 
 @st.composite

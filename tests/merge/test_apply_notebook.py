@@ -116,7 +116,7 @@ def test_duplicate_target_ids_are_refused():
 
 def test_other_clients_cursor_position_survives_an_edit_before_it():
     """A sticky index (a client's cursor) in an untouched part of the text keeps pointing at it."""
-    from pycrdt import StickyIndex  # noqa: PLC0415
+    from pycrdt import StickyIndex
 
     nb = notebook([code_cell("c", "first line\nsecond line ü\nthird line\n")])
     doc = _room(nb)

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from jupyter_ydoc import YNotebook
 from merge_nbgen import (
     ANY_TEXT,
-    BASE_ALPHABET,
     OURS_ALPHABET,
     THEIRS_ALPHABET,
     base_notebooks,
@@ -106,18 +105,22 @@ def test_merging_is_deterministic(case):
 def test_no_source_line_disappears_without_a_conflict(case):
     base, theirs, ours = case
     result = merge_notebooks(base, theirs, ours)
-    merged = {c["id"]: {line.rstrip("\n") for line in split_lines(c["source"])} for c in result.notebook["cells"]}
+    merged = {
+        c["id"]: {line.rstrip("\n") for line in split_lines(c["source"])} for c in result.notebook["cells"]
+    }
     conflicted = {c.cell_id for c in result.conflicts}
     base_lines = {c["id"]: {line.rstrip("\n") for line in split_lines(c["source"])} for c in base["cells"]}
     for side in (theirs, ours):
         for cell in side["cells"]:
-            new = {line.rstrip("\n") for line in split_lines(cell["source"])} - base_lines.get(cell["id"], set())
+            new = {line.rstrip("\n") for line in split_lines(cell["source"])} - base_lines.get(
+                cell["id"], set()
+            )
             if not new:
                 continue
             if cell["id"] in merged:
                 missing = new - merged[cell["id"]]
             else:  # the base took ours' ids (ours shares none with it), and theirs followed
-                assert not (set(c["id"] for c in base["cells"]) & set(c["id"] for c in ours["cells"]))
+                assert not ({c["id"] for c in base["cells"]} & {c["id"] for c in ours["cells"]})
                 missing = new - set().union(*merged.values())
             assert not missing or cell["id"] in conflicted, (cell["id"], missing)
 
@@ -151,7 +154,9 @@ def _content(nb: dict) -> list:
 
 @st.composite
 def apply_cases(draw):
-    current = notebook(draw(cells_(ANY_TEXT, "c", 1, 6)), {"kernelspec": {"name": "python3", "display_name": "P"}})
+    current = notebook(
+        draw(cells_(ANY_TEXT, "c", 1, 6)), {"kernelspec": {"name": "python3", "display_name": "P"}}
+    )
     target = draw(edited(current, ANY_TEXT, "n"))
     # Sources rewritten at random, non-ASCII included, as well as by line edits.
     for cell in target["cells"]:
@@ -224,7 +229,11 @@ def test_concurrent_typing_in_other_cells_survives(data):
 @given(st.data())
 def test_concurrent_typing_in_an_edited_cell_survives(data):
     """The server edits the end of a cell's source while a client types at its start: both stay."""
-    source = "\n".join(data.draw(st.lists(st.text(ANY_TEXT.replace("\n", ""), min_size=1, max_size=6), min_size=1, max_size=4)))
+    source = "\n".join(
+        data.draw(
+            st.lists(st.text(ANY_TEXT.replace("\n", ""), min_size=1, max_size=6), min_size=1, max_size=4)
+        )
+    )
     current = notebook([{"id": "c0", "cell_type": "markdown", "metadata": {}, "source": source}])
     server = _room(current)
     client = Doc()

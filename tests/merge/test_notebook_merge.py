@@ -93,7 +93,9 @@ def test_a_cell_deleted_on_one_side_and_edited_on_the_other_is_kept_with_the_edi
 
 
 def test_new_outputs_alone_do_not_keep_a_cell_the_other_side_deleted():
-    rerun = _with(BASE, "c", outputs=[{"output_type": "stream", "name": "stdout", "text": "2\n"}], execution_count=7)
+    rerun = _with(
+        BASE, "c", outputs=[{"output_type": "stream", "name": "stdout", "text": "2\n"}], execution_count=7
+    )
     deleted = copy.deepcopy(BASE)
     del deleted["cells"][2]
     result = merge_notebooks(BASE, deleted, rerun)
@@ -141,8 +143,11 @@ def test_edits_of_different_lines_merge():
 
 
 def test_edits_of_the_same_line_that_do_not_overlap_merge_by_characters():
-    merged = merge_text("result = compute(alpha, beta)\n", "result = compute(alpha, gamma)\n",
-                        "total = compute(alpha, beta)\n")
+    merged = merge_text(
+        "result = compute(alpha, beta)\n",
+        "result = compute(alpha, gamma)\n",
+        "total = compute(alpha, beta)\n",
+    )
     assert merged.text == "total = compute(alpha, gamma)\n" and not merged.conflicted
     # Adjacent lines too: one side edits a line, the other the next one.
     merged = merge_text("x = 1\ny = 2\n", "x = 10\ny = 2\n", "x = 1\ny = 20\n")
@@ -174,7 +179,9 @@ def test_both_sides_adding_the_same_cell_id_with_different_sources_conflict():
     ours = copy.deepcopy(BASE)
     ours["cells"].append(code_cell("new", "from ours"))
     result = merge_notebooks(BASE, theirs, ours)
-    assert "from theirs" in _sources(result.notebook)["new"] and "from ours" in _sources(result.notebook)["new"]
+    assert (
+        "from theirs" in _sources(result.notebook)["new"] and "from ours" in _sources(result.notebook)["new"]
+    )
     assert [c.kind for c in result.conflicts] == ["source"]
 
 
@@ -190,8 +197,14 @@ def test_unicode_and_crlf_sources_merge():
 
 def test_metadata_merges_key_by_key_and_ours_wins_a_conflict_with_theirs_recorded():
     base = _with(BASE, "a", metadata={"tags": ["x"], "jupyter": {"source_hidden": False}, "k": 1})
-    theirs = _with(base, "a", metadata={"tags": ["x"], "jupyter": {"source_hidden": True}, "k": 2, "t": "new"})
-    ours = _with(base, "a", metadata={"tags": ["x", "y"], "jupyter": {"source_hidden": False, "outputs_hidden": True}, "k": 3})
+    theirs = _with(
+        base, "a", metadata={"tags": ["x"], "jupyter": {"source_hidden": True}, "k": 2, "t": "new"}
+    )
+    ours = _with(
+        base,
+        "a",
+        metadata={"tags": ["x", "y"], "jupyter": {"source_hidden": False, "outputs_hidden": True}, "k": 3},
+    )
     result = merge_notebooks(base, theirs, ours)
     assert result.notebook["cells"][0]["metadata"] == {
         "tags": ["x", "y"],
@@ -311,7 +324,11 @@ def test_notebooks_without_ids_merge_edits_of_the_same_cells():
     read = [nbformat.reads(_v44(nb), as_version=4) for nb in (BASE, theirs, ours)]
     result = merge_notebooks(*read)
     assert [c["source"] for c in result.notebook["cells"]] == [
-        "Intro", "import math\nx = 2\n", "# Title\n\nSome text.", "print(x)", "y = x + 10",
+        "Intro",
+        "import math\nx = 2\n",
+        "# Title\n\nSome text.",
+        "print(x)",
+        "y = x + 10",
     ]
     assert result.conflicts == []
     _valid(result.notebook)
@@ -373,7 +390,10 @@ def test_cell_diff_lists_added_removed_moved_and_modified_cells():
     b = _with(b, "d", source="y = x + 2", execution_count=3)
     changes = cell_diff(BASE, b)
     assert [(c.kind, c.cell_id) for c in changes] == [
-        ("removed", "c"), ("added", "n"), ("modified", "d"), ("moved", "a"),
+        ("removed", "c"),
+        ("added", "n"),
+        ("modified", "d"),
+        ("moved", "a"),
     ]
     modified = changes[2]
     assert modified.fields == ["source", "execution_count"]
