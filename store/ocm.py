@@ -273,7 +273,10 @@ class OcmSharesApi(ApiBase):
         except BaseException:
             await self._ocm_delete(row.id)
             raise
-        recipient = answer.json().get("recipientDisplayName", "") if answer.content else ""
+        try:
+            recipient = str(answer.json().get("recipientDisplayName", ""))
+        except (ValueError, AttributeError):  # the spec makes the answer's body optional
+            recipient = ""
         return ocm_api.CreateOCMShareResponse(
             status=ok(), share=await self._ocm_proto(row), recipient_display_name=recipient
         )
@@ -395,7 +398,7 @@ class OcmSharesApi(ApiBase):
                 await notify(
                     peer,
                     "/notifications",
-                    {"notificationType": "SHARE_UNSHARED", "resourceType": "file", "providerId": row.id},
+                    {"notificationType": "SHARE_UNSHARED", "providerId": row.id},
                 )
         except StoreError as exc:
             log.warning(

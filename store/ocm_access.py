@@ -290,6 +290,9 @@ class OcmTransferHandler(tornado.web.RequestHandler):
         return claims, principal
 
     def _fail(self, failure: TransferFailed) -> None:
+        if self._headers_written:  # the provider failed mid-body: cut the reply short, as it did
+            self.request.connection.close()
+            return
         self.set_status(failure.code)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(failure.reason + "\n")
