@@ -6,7 +6,8 @@ gave it. From that:
 - `session_for(room_id)`: the CS3 session the room's file is read and written with (locks, snapshots):
   a connected user who may write, else the last such user the room had, else a connected reader (reads
   work; a lock or a write is then refused, and the room says it cannot save), else the server's own
-  user (single-user mode). Writes are never made as someone who may not write.
+  user (single-user mode), else the last member at all (a revoked one: CS3 refuses, the lock expires).
+  Writes are never made as someone CS3 does not let write.
 - `recheck()`: each connection's permissions are asked of CS3 again (a Stat as that user). A revoked
   one is closed with a reason (4403), a downgraded one becomes read-only and is told so. The sharing
   API calls it after every change it makes; a loop calls it every `check_interval` seconds for changes
@@ -70,6 +71,7 @@ class RoomMembers(Service):
         self.log = log or logging.getLogger("meshcollab.auth")
         self._rooms: dict[str, list[Member]] = {}
         self._last_writers: OrderedDict[str, CS3Session] = OrderedDict()
+        self._last_members: OrderedDict[str, CS3Session] = OrderedDict()
         self._task_group: TaskGroup | None = None
         self._limiter = anyio.CapacityLimiter(CONCURRENT_CHECKS)
 
@@ -79,8 +81,9 @@ class RoomMembers(Service):
         """A client is being admitted (the room may load with its session); then `joined` or `left`."""
         member = Member(room_id, resource_id, session, may_write)
         self._rooms.setdefault(room_id, []).append(member)
+        _remember(self._last_members, room_id, session)
         if may_write:
-            self._remember_writer(room_id, session)
+            _remember(self._last_writers, room_id, session)
         return member
 
     def joined(self, member: Member, connection: Connection, room: object) -> None:
@@ -106,7 +109,7 @@ class RoomMembers(Service):
         present = [member for member in self._rooms.get(room_id, ()) if member.present]
         for member in present:
             if member.may_write:
-                self._remember_writer(room_id, member.session)
+                _remember(self._last_writers, room_id, member.session)
                 return member.session
         if room_id in self._last_writers:
             return self._last_writers[room_id]
@@ -115,13 +118,11 @@ class RoomMembers(Service):
         fallback = self._fallback()
         if fallback is not None:
             return fallback
+        if room_id in self._last_members:
+            # Whoever was last here, even if their access ended since: CS3 refuses what they may not
+            # do (the room then says it cannot save), and the lock still gets released or expires.
+            return self._last_members[room_id]
         raise RuntimeError(f"room {room_id}: no signed-in user to read or write its file as")
-
-    def _remember_writer(self, room_id: str, session: CS3Session) -> None:
-        self._last_writers.pop(room_id, None)
-        self._last_writers[room_id] = session
-        while len(self._last_writers) > LAST_WRITERS_KEPT:
-            self._last_writers.popitem(last=False)
 
     # --- permission checks -----------------------------------------------------------------------
 
@@ -184,6 +185,13 @@ class RoomMembers(Service):
     def _forget_writer(self, member: Member) -> None:
         if self._last_writers.get(member.room_id) is member.session:
             del self._last_writers[member.room_id]
+
+
+def _remember(sessions: OrderedDict[str, CS3Session], room_id: str, session: CS3Session) -> None:
+    sessions.pop(room_id, None)
+    sessions[room_id] = session
+    while len(sessions) > LAST_WRITERS_KEPT:
+        sessions.popitem(last=False)
 
 
 def _wake_read_only_lease(room: object) -> None:
