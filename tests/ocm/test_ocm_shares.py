@@ -5,7 +5,9 @@ reads and edits it through B's gateway; A enforces what the share grants, and re
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
+import anyio
 import httpx
 import pytest
 from ocm_mesh import DOMAIN_A, DOMAIN_B
@@ -218,3 +220,16 @@ async def test_only_trusted_institutions_and_known_users(
     assert discovery["enabled"] and discovery["endPoint"].endswith("/ocm")
     assert "forged.ipynb" not in {r.name for r in await marie.ocm.list_received()}
     assert {p.domain for p in await einstein.ocm.providers()} == {DOMAIN_A, DOMAIN_B}
+
+
+async def test_an_expired_share_ends_access(einstein: CS3Session, marie: CS3Session, workdir: str) -> None:
+    notebook = await einstein.files.write(f"{workdir}/expiring.ipynb", NOTEBOOK)
+    share = await einstein.ocm.create(notebook, f"marie@{DOMAIN_B}", EDITOR)
+    remote = marie.ocm.resource_id(await marie.ocm.accept((await _received(marie, "expiring.ipynb")).id))
+    assert await marie.files.read_bytes(remote) == NOTEBOOK
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    assert (await einstein.ocm.update(share.id, expiration=soon)).expiration is not None
+    await anyio.sleep(1.5)
+    with pytest.raises((NotFound, PermissionDenied)):
+        await marie.files.read_bytes(remote)
+    assert share.id not in {s.id for s in await einstein.ocm.list()}
