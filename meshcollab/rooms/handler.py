@@ -63,6 +63,9 @@ class RoomWebSocketHandler(WebSocketHandler):
         await super().get(room_id)
 
     async def open(self, room_id: str) -> None:
+        # Small messages (keystrokes) go out at once: with Nagle's algorithm on, a write waits for
+        # the client's (delayed, up to 40 ms) ACK of the previous one. bench/ measured p99 50 ms -> 3 ms.
+        self.set_nodelay(True)
         session_id = self.get_query_argument("sessionId", None)
         try:
             self.room, self.connection = await self.registry.connect(
