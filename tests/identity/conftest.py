@@ -1,5 +1,5 @@
-"""Fixtures of the identity tests: one multi-user meshcollab server for the module (no server-wide
-CS3 user: everyone signs in as themselves), against the shared embedded store."""
+"""Fixtures of the identity tests: one multi-user meshcollab server (no server-wide CS3 user: everyone
+signs in as themselves), against the shared embedded store."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def multi_user_server(store, tmp_path_factory: pytest.TempPathFactory):
+    """One server for every identity test (each works in files of its own): everyone signs in as
+    themselves; richard may run code; permissions are re-checked by the sharing API only."""
     process = ServerProcess(
         store.grpc_address,
         tmp_path_factory.mktemp("server") / "server",
