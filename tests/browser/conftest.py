@@ -1,0 +1,95 @@
+"""Fixtures of the browser tests: Debian's Chromium driven by Playwright (async API, so that the CS3
+sessions of the shared fixtures run on the same event loop) against a real `meshcollab serve` and
+the embedded store. Nothing downloads a browser: the system's /usr/bin/chromium is launched."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from server_process import FAST, ServerProcess
+
+CHROMIUM = os.environ.get("MESHCOLLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+pytestmark = pytest.mark.slow
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator:
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+def lab_settings(folder: Path) -> list[str]:
+    """JupyterLab state of a test server alone: its own workspaces (else the layout of an earlier test
+    is restored: its notebooks reopen) and user settings (no first-run "Jupyter news?" toast)."""
+    notification = folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True, exist_ok=True)
+    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    (folder.parent / "workspaces").mkdir(exist_ok=True)
+    return [f"--LabApp.user_settings_dir={folder}", f"--LabApp.workspaces_dir={folder.parent / 'workspaces'}"]
+
+
+@pytest.fixture
+def server(store, tmp_path: Path):
+    """A meshcollab server of this test alone, acting as einstein (reached with Jupyter's token)."""
+    process = ServerProcess(
+        store.grpc_address,
+        tmp_path / "server",
+        *FAST,
+        "--MeshCollab.lock_ttl=6",
+        *lab_settings(tmp_path / "lab" / "settings"),
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def folder(einstein) -> str:
+    """A folder of this test in einstein's home: its name relative to the Jupyter root."""
+    name = f"browser-{uuid.uuid4().hex[:8]}"
+    await einstein.files.mkdir(f"{await einstein.home()}/{name}")
+    return name
+
+
+@pytest.fixture
+def screenshot(request):
+    """`await screenshot(page, "name")` saves tests/browser/artifacts/<test>-<name>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    test = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+
+    async def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{test}-{name}.png"
+        await page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return take
