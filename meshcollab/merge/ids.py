@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+from difflib import SequenceMatcher
 from typing import Any
 
 import nbformat
@@ -78,7 +79,27 @@ def has_all_ids(nb: dict) -> bool:
     return all(isinstance(i, str) and _VALID_ID.match(i) for i in ids) and len(set(ids)) == len(ids)
 
 
+# nbdime compares every cell of a gap with every other, with costly comparisons: gaps larger than this
+# (cells on one side times cells on the other) are left unmatched rather than block the caller.
+_ALIGN_GAP_LIMIT = 2_500
+
+
 def _cell_pairs(base_cells: list[dict], side_cells: list[dict]) -> list[tuple[int, int]]:
+    """(base index, side index) of the cells that correspond: identical cells first (difflib on type
+    and source), then, in each gap between them, the cells nbdime's notebook diff matches."""
+    keys_a = [(c.get("cell_type"), source_text(c.get("source", ""))) for c in base_cells]
+    keys_b = [(c.get("cell_type"), source_text(c.get("source", ""))) for c in side_cells]
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    for a, b, size in SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_matching_blocks():
+        if a > i and b > j and (a - i) * (b - j) <= _ALIGN_GAP_LIMIT:
+            pairs.extend((i + x, j + y) for x, y in _nbdime_pairs(base_cells[i:a], side_cells[j:b]))
+        pairs.extend((a + k, b + k) for k in range(size))
+        i, j = a + size, b + size
+    return pairs
+
+
+def _nbdime_pairs(base_cells: list[dict], side_cells: list[dict]) -> list[tuple[int, int]]:
     """(base index, side index) of the cells nbdime's notebook diff matches to each other."""
     a = [nbformat.from_dict(_comparable(c)) for c in base_cells]
     b = [nbformat.from_dict(_comparable(c)) for c in side_cells]

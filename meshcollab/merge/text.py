@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 
 # A character-level merge is tried only on chunks up to this size (characters, on the larger side):
 # SequenceMatcher is quadratic in the worst case, and a larger region is better shown as a conflict.
-CHAR_MERGE_LIMIT = 20_000
+CHAR_MERGE_LIMIT = 2_000
 
 MARKER_SIZE = 7
 

@@ -28,9 +28,9 @@ from pycrdt import Array, Doc, Map, Text
 
 from .ids import source_text
 
-# A line block that changed is narrowed to changed characters only up to this size (on either side);
-# beyond it the block is replaced whole.
-_CHAR_DIFF_LIMIT = 5_000
+# A changed line block, once trimmed of its common head and tail, is narrowed to the characters that
+# changed only up to this size on either side (difflib is quadratic); beyond it it is replaced whole.
+_CHAR_DIFF_LIMIT = 1_000
 
 
 def _py(value: Any) -> Any:
@@ -67,18 +67,24 @@ def _floats(value: Any) -> Any:
 # Text
 
 
+def _common_ends(a: str, b: str) -> tuple[int, int]:
+    """Lengths of the common prefix and of the common suffix (not overlapping it) of `a` and `b`."""
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < n - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
+        s += 1
+    return p, s
+
+
 def _text_edits(old: str, new: str) -> list[tuple[int, int, str]]:
     """Edits ``(start, end, replacement)`` in `old`'s str indices, in increasing order, non-overlapping."""
     if old == new:
         return []
     # Common prefix and suffix first: most edits are one region.
-    p = 0
-    n = min(len(old), len(new))
-    while p < n and old[p] == new[p]:
-        p += 1
-    s = 0
-    while s < n - p and old[len(old) - 1 - s] == new[len(new) - 1 - s]:
-        s += 1
+    p, s = _common_ends(old, new)
     old_mid, new_mid = old[p : len(old) - s], new[p : len(new) - s]
     if not old_mid or not new_mid:
         return [(p, len(old) - s, new_mid)]
@@ -96,16 +102,23 @@ def _text_edits(old: str, new: str) -> list[tuple[int, int, str]]:
         if tag == "equal":
             continue
         a0, a1 = p + old_pos[i1], p + old_pos[i2]
-        b_text = new_mid[new_pos[j1] : new_pos[j2]]
-        a_text = old[a0:a1]
-        if tag == "replace" and max(len(a_text), len(b_text)) <= _CHAR_DIFF_LIMIT:
-            chars = SequenceMatcher(None, a_text, b_text, autojunk=False)
-            for ctag, c1, c2, d1, d2 in chars.get_opcodes():
-                if ctag != "equal":
-                    edits.append((a0 + c1, a0 + c2, b_text[d1:d2]))
-        else:
-            edits.append((a0, a1, b_text))
+        a_text, b_text = old[a0:a1], new_mid[new_pos[j1] : new_pos[j2]]
+        edits.extend(_block_edits(a0, a_text, b_text))
     return edits
+
+
+def _block_edits(offset: int, a: str, b: str) -> list[tuple[int, int, str]]:
+    """Edits turning block `a` (at `offset` in the old text) into `b`: common head and tail kept."""
+    p, s = _common_ends(a, b)
+    a_mid, b_mid = a[p : len(a) - s], b[p : len(b) - s]
+    if a_mid and b_mid and max(len(a_mid), len(b_mid)) <= _CHAR_DIFF_LIMIT:
+        chars = SequenceMatcher(None, a_mid, b_mid, autojunk=False)
+        return [
+            (offset + p + c1, offset + p + c2, b_mid[d1:d2])
+            for tag, c1, c2, d1, d2 in chars.get_opcodes()
+            if tag != "equal"
+        ]
+    return [(offset + p, offset + len(a) - s, b_mid)]
 
 
 def set_text(ytext: Text, new: str) -> None:
