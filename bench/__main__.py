@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import store_transfer
+from bench import collab, store_transfer
 
-BENCHMARKS = {"store": store_transfer.run}
+BENCHMARKS = {"store": store_transfer.run, "collab": collab.run}
 
 
 def main(argv: list[str]) -> None:

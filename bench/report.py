@@ -16,11 +16,15 @@ def machine() -> dict[str, str | int]:
     return {"python": platform.python_version(), "machine": platform.machine(), "cores": os.cpu_count() or 0}
 
 
-def write(name: str, title: str, rows: list[dict], columns: list[tuple[str, str]], notes: str = "") -> Path:
-    """Store rows (one dict each) as results/<name>.json and results/<name>.md; return the JSON path."""
+def write(
+    name: str, title: str, rows: list[dict], columns: list[tuple[str, str]], notes: str = "", extra: dict | None = None
+) -> Path:
+    """Store rows (one dict each) as results/<name>.json and results/<name>.md; return the JSON path.
+    `extra` goes into the JSON only (raw samples, settings)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     payload = {"benchmark": name, "title": title, "when": stamp, "machine": machine(), "rows": rows, "notes": notes}
+    payload.update(extra or {})
     json_path = RESULTS / f"{name}.json"
     json_path.write_text(json.dumps(payload, indent=2) + "\n")
     host = machine()

@@ -1,0 +1,871 @@
+"""meshcollab against stock jupyter-collaboration, side by side in one run: workloads W0-W6 (and W7,
+the soak, on request) of issue 7.
+
+    python -m bench collab [--quick] [--repeats N] [--only W1,W3] [--soak-minutes M]
+
+Each repetition starts both servers in turn (the order alternates), each on a fresh data folder,
+pinned to one core while this process (the load generator) runs on the other, and runs the same
+workloads against each with the same Python and pycrdt. Every figure is the median over repetitions
+with min and max; ratio = meshcollab median / stock median. Results: results/collab.{json,md,png}.
+
+Simulated clients (`room_client.RoomClient`) do what JupyterLab's provider does: the session endpoint,
+the room websocket with the sessionId, sync step 1/2, one update per keystroke, applied into a pycrdt
+document on every receiver. A keystroke's Y id is its sequence number: the writer keeps its send time,
+each receiver's document observer records its arrival.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import heapq
+import json
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_ydoc import YNotebook
+import anyio
+from pycrdt import Array, Doc, Map, Text
+
+from bench import report
+from bench.echo_server import EchoProcess
+from bench.pinning import pin_this_process, server_and_client_cores
+from bench.room_client import CLOCK, Keystrokes, RoomClient, open_session, typed_updates
+from bench.servers import CLOSE_DELAY, SERVERS, BenchServer, StockServer
+from bench.stats import percentile
+
+MB = 1024 * 1024
+SERVER_NAMES = ("meshcollab", "stock")
+LATENCY_LIMIT = 0.100  # W2: the offered load is raised until p99 passes this
+DRAIN_TIMEOUT = 5.0
+
+
+@dataclass
+class Plan:
+    repeats: int = 3
+    w1_clients: tuple[int, ...] = (2, 10, 25, 50)
+    w1_seconds: float = 4.0
+    w2_rates: tuple[float, ...] = (4, 8, 16, 32, 64, 128, 256)  # keystrokes/s per writer, step by step
+    w2_step_seconds: float = 2.5
+    w3_output_mb: int = 20
+    w5_histories: tuple[int, ...] = (1_000, 10_000, 100_000)
+    w6_typing_seconds: float = 20.0
+    w6_burst: dict = field(default_factory=lambda: {"meshcollab": 20_000, "stock": 1_000})
+    w6_burst_seconds: float = 8.0
+    only: set[str] = field(default_factory=lambda: {"W0", "W1", "W2", "W3", "W4", "W5", "W6"})
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls(
+            repeats=1,
+            w1_clients=(2, 25),
+            w1_seconds=3.0,
+            w2_rates=(8, 32, 128),
+            w2_step_seconds=2.0,
+            w5_histories=(1_000, 10_000),
+            w6_typing_seconds=10.0,
+        )
+
+
+class Results:
+    """Samples (one per repetition) by (workload, measure, server)."""
+
+    def __init__(self) -> None:
+        self.samples: dict[tuple[str, str], dict[str, list[float]]] = {}
+        self.notes: dict[tuple[str, str], str] = {}
+        self.extra: dict[str, list] = {}
+
+    def add(self, workload: str, measure: str, server: str, value: float | None, note: str = "") -> None:
+        entry = self.samples.setdefault((workload, measure), {name: [] for name in SERVER_NAMES})
+        if value is not None:
+            entry.setdefault(server, []).append(float(value))
+        if note:
+            self.notes[(workload, measure)] = note
+        print(f"  {workload} {measure} [{server}]: {value if value is None else round(value, 4)}", flush=True)
+
+
+# notebooks
+
+
+def make_notebook(cells: int, output_bytes: int = 0, source: str = "x = 1") -> dict:
+    """nbformat 4.5 with cell ids; `output_bytes` spread over the cells as stream outputs."""
+    per_cell = output_bytes // cells if cells else 0
+    line = "0123456789abcdef" * 7 + "\n"
+    text = (line * (per_cell // len(line) + 1))[:per_cell]
+    made = []
+    for index in range(cells):
+        outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)] if per_cell else []
+        made.append(nbformat.v4.new_code_cell(source, id=f"cell-{index}", outputs=outputs, execution_count=None))
+    return json.loads(nbformat.writes(nbformat.v4.new_notebook(cells=made)))
+
+
+def notebook_doc(notebook: dict) -> Doc:
+    doc = Doc()
+    YNotebook(doc).set(notebook)
+    return doc
+
+
+# helpers
+
+
+async def until(predicate, timeout: float, step: float = 0.01) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(step)
+    return True
+
+
+async def join_many(server: BenchServer, path: str, count: int, ledger: Keystrokes | None = None):
+    room, session_id = await open_session(server.url, server.headers, path)
+    clients = []
+    for _ in range(count):
+        clients.append(await RoomClient.join(server.ws_url, server.headers, room, session_id, ledger))
+    return room, session_id, clients
+
+
+def leave_all(clients: list[RoomClient]) -> None:
+    for client in clients:
+        client.leave()
+
+
+class Typists:
+    """Writers typing at `rate` keystrokes/s each, phases spread evenly, driven by one task."""
+
+    def __init__(self, keystrokes: list, rate: float) -> None:
+        self.keystrokes = keystrokes
+        self.rate = rate
+        self.typed = 0
+
+    async def run(self, seconds: float, max_keystrokes: int = 2_000_000) -> None:
+        interval = 1.0 / self.rate
+        start = time.perf_counter()
+        count = len(self.keystrokes)
+        due = [(start + interval * index / count, index) for index in range(count)]
+        heapq.heapify(due)
+        end = start + seconds
+        while due and self.typed < max_keystrokes:
+            when, index = due[0]
+            if when >= end:
+                break
+            delay = when - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            now = time.perf_counter()
+            # type everything that is due (after a late wake-up, several at once)
+            while due and due[0][0] <= now and due[0][0] < end:
+                when, index = heapq.heappop(due)
+                self.keystrokes[index]()
+                self.typed += 1
+                heapq.heappush(due, (when + interval, index))
+
+
+class CpuMeter:
+    """Share of one core this process used between start and stop."""
+
+    def __enter__(self) -> CpuMeter:
+        self.cpu, self.wall = time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.share = (time.process_time() - self.cpu) / max(time.perf_counter() - self.wall, 1e-9)
+
+
+# W0 floors (in this process and against an echo server; not per server)
+
+
+def w0_floors(results: Results, plan: Plan, echo_port: int) -> dict[str, float]:
+    floors = {}
+    writer, reader = Doc(), Doc()
+    notebook = make_notebook(10)
+    YNotebook(writer).set(notebook)
+    reader.apply_update(writer.get_update())
+    source = writer.get("cells", type=Array)[0]["source"]
+    updates: list[bytes] = []
+    subscription = writer.observe(lambda event: updates.append(event.update))
+    count = 5000
+    started = time.perf_counter()
+    for _ in range(count):
+        source.insert(len(source), "x")
+    encode = (time.perf_counter() - started) / count
+    writer.unobserve(subscription)
+    started = time.perf_counter()
+    for update in updates:
+        reader.apply_update(update)
+    apply = (time.perf_counter() - started) / count
+    results.add("W0", "keystroke encode (µs)", "floor", encode * 1e6)
+    results.add("W0", "keystroke apply (µs)", "floor", apply * 1e6)
+    for label, nb in (
+        ("1000 cells", make_notebook(1000)),
+        (f"{plan.w3_output_mb} MB", make_notebook(1000, plan.w3_output_mb * MB)),
+    ):
+        doc = notebook_doc(nb)
+        started = time.perf_counter()
+        update = doc.get_update()
+        encode = time.perf_counter() - started
+        started = time.perf_counter()
+        Doc().apply_update(update)
+        apply = time.perf_counter() - started
+        results.add("W0", f"{label}: encode (ms)", "floor", encode * 1000)
+        results.add("W0", f"{label}: apply (ms)", "floor", apply * 1000)
+        floors[label] = encode + apply
+        del doc, update
+    rtts = asyncio.run(_echo_rtts(echo_port, 500))
+    results.add("W0", "loopback websocket RTT p50 (ms)", "floor", percentile(rtts, 50) * 1000)
+    results.add("W0", "loopback websocket RTT p99 (ms)", "floor", percentile(rtts, 99) * 1000)
+    for label in list(floors):
+        floors[label] += percentile(rtts, 50)
+    return floors
+
+
+class _EchoClient(RoomClient):
+    def _message(self, message: bytes) -> None:
+        self.echoed.set()
+
+
+async def _echo_rtts(port: int, count: int) -> list[float]:
+    client = _EchoClient()
+    client.echoed = asyncio.Event()
+    await client._connect(f"ws://127.0.0.1:{port}/echo?x=1", {}, 30)
+    rtts = []
+    for _ in range(count):
+        client.echoed.clear()
+        started = time.perf_counter()
+        client.send(b"\x00\x02\x10" + b"k" * 16)
+        await asyncio.wait_for(client.echoed.wait(), 10)
+        rtts.append(time.perf_counter() - started)
+    client.leave()
+    return rtts
+
+
+# W1 propagation latency
+
+
+async def propagation(server: BenchServer, name: str, clients: int, all_writers: bool, rate: float, seconds: float):
+    """(p50 s, p99 s, delivered fraction, load-generator core share) for one room."""
+    await server.put_notebook(name, make_notebook(max(clients, 2), source=""))
+    ledger = Keystrokes()
+    ledger.recording = False
+    room, _, members = await join_many(server, name, clients, ledger)
+    try:
+        writers = members if all_writers else members[:1]
+        typists = Typists([member.become_writer(index) for index, member in enumerate(writers)], rate)
+        await typists.run(1.0)  # warm-up
+        ledger.recording = True
+        with CpuMeter() as cpu:
+            await typists.run(seconds)
+        await until(lambda: ledger.deliveries >= ledger.expected(clients - 1), DRAIN_TIMEOUT)
+        ledger.recording = False
+        expected = ledger.expected(clients - 1)
+        latencies = ledger.latencies or [float("nan")]
+        return percentile(latencies, 50), percentile(latencies, 99), ledger.deliveries / expected, cpu.share
+    finally:
+        leave_all(members)
+
+
+async def w1(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
+    for clients in plan.w1_clients:
+        for all_writers in (False, True):
+            mode = "all writers" if all_writers else "1 writer"
+            p50, p99, delivered, share = await propagation(
+                server, f"w1-{tag}-{clients}-{int(all_writers)}.ipynb", clients, all_writers, 8, plan.w1_seconds
+            )
+            results.add("W1", f"{clients} clients, {mode}: p50 (ms)", server.name, p50 * 1000)
+            results.add("W1", f"{clients} clients, {mode}: p99 (ms)", server.name, p99 * 1000)
+            results.extra.setdefault("w1_runs", []).append(
+                {"server": server.name, "clients": clients, "mode": mode, "delivered_percent": delivered * 100,
+                 "load_generator_core_percent": share * 100, "p50_ms": p50 * 1000, "p99_ms": p99 * 1000}
+            )
+            await asyncio.sleep(0.3)
+
+
+# W2 saturation
+
+
+async def saturation(server: BenchServer, plan: Plan, tag: str, rooms: int, clients: int) -> dict:
+    ledger = Keystrokes()
+    ledger.recording = False
+    members: list[RoomClient] = []
+    writers = []
+    for index in range(rooms):
+        name = f"w2-{tag}-{rooms}-{index}.ipynb"
+        await server.put_notebook(name, make_notebook(clients, source=""))
+        _, _, joined = await join_many(server, name, clients, ledger)
+        members += joined
+        writers += [member.become_writer(position) for position, member in enumerate(joined)]
+    best = {"deliveries": 0.0, "updates_per_room": 0.0, "limit": "not reached"}
+    try:
+        for rate in plan.w2_rates:
+            typists = Typists(writers, rate)
+            await typists.run(0.5)
+            await until(lambda: ledger.deliveries >= ledger.expected(clients - 1), DRAIN_TIMEOUT)
+            ledger.latencies = []
+            before = ledger.deliveries
+            ledger.recording = True
+            started = time.perf_counter()
+            with CpuMeter() as cpu:
+                await typists.run(plan.w2_step_seconds)
+                drained = await until(
+                    lambda: ledger.deliveries >= ledger.expected(clients - 1), DRAIN_TIMEOUT
+                )
+            elapsed = time.perf_counter() - started
+            ledger.recording = False
+            p99 = percentile(ledger.latencies, 99) if ledger.latencies else float("inf")
+            achieved = (ledger.deliveries - before) / elapsed
+            print(
+                f"    W2 {server.name} {rooms} room(s) x {clients}: {rate}/s per writer -> "
+                f"{achieved:.0f} deliveries/s, p99 {p99 * 1000:.1f} ms, load generator {cpu.share:.0%}",
+                flush=True,
+            )
+            if not drained or p99 > LATENCY_LIMIT:
+                best["limit"] = "p99 > 100 ms" if drained else "deliveries lost"
+                break
+            best = {
+                "deliveries": achieved,
+                "updates_per_room": typists.typed / plan.w2_step_seconds / rooms,
+                "limit": "not reached",
+            }
+            if cpu.share > 0.9:
+                best["limit"] = "load generator saturated"
+                break
+    finally:
+        leave_all(members)
+    return best
+
+
+async def w2(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
+    for rooms, clients in ((1, 10), (10, 5)):
+        best = await saturation(server, plan, tag, rooms, clients)
+        label = f"{rooms} room{'s' if rooms > 1 else ''} x {clients} writers"
+        results.add("W2", f"{label}: deliveries/s at p99 <= 100 ms", server.name, best["deliveries"])
+        results.add("W2", f"{label}: updates/s per room", server.name, best["updates_per_room"])
+        results.extra.setdefault("w2_limits", []).append({"server": server.name, "case": label, **best})
+        await asyncio.sleep(CLOSE_DELAY + 0.5)
+
+
+# W3 time to sync
+
+
+async def time_to_sync(server: BenchServer, path: str) -> tuple[float, RoomClient]:
+    started = time.perf_counter()
+    room, session_id = await open_session(server.url, server.headers, path)
+    client = await RoomClient.join(server.ws_url, server.headers, room, session_id, timeout=300)
+    return time.perf_counter() - started, client
+
+
+async def w3(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
+    for label, notebook in (
+        ("1000 cells", make_notebook(1000)),
+        (f"{plan.w3_output_mb} MB", make_notebook(1000, plan.w3_output_mb * MB)),
+    ):
+        name = f"w3-{tag}-{label.replace(' ', '')}.ipynb"
+        await server.put_notebook(name, notebook)
+        cold, first = await time_to_sync(server, name)
+        warm, second = await time_to_sync(server, name)
+        cells = len(second.doc.get("cells", type=Array))
+        if cells != 1000:
+            raise RuntimeError(f"{server.name}: {name} synced with {cells} cells, expected 1000")
+        results.add("W3", f"{label}: cold (ms)", server.name, cold * 1000)
+        results.add("W3", f"{label}: warm (ms)", server.name, warm * 1000)
+        leave_all([first, second])
+        del notebook
+        await asyncio.sleep(CLOSE_DELAY + 1.0)
+
+
+# W4 memory
+
+
+async def settle_uss(server: BenchServer, seconds: float = 1.0) -> int:
+    await asyncio.sleep(seconds)
+    return server.uss()
+
+
+async def w4(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
+    # warm-up: one room opened and closed, so that lazily imported code is in the baseline
+    await server.put_notebook(f"w4-{tag}-warm.ipynb", make_notebook(10))
+    _, _, warm = await join_many(server, f"w4-{tag}-warm.ipynb", 1)
+    leave_all(warm)
+    await asyncio.sleep(CLOSE_DELAY + 1.5)
+    rooms = 10
+    for index in range(rooms):
+        await server.put_notebook(f"w4-{tag}-small-{index}.ipynb", make_notebook(10))
+    big_name = f"w4-{tag}-big.ipynb"
+    await server.put_notebook(big_name, make_notebook(100, plan.w3_output_mb * MB))
+    baseline = await settle_uss(server, 1.5)
+    members = []
+    for index in range(rooms):
+        members += (await join_many(server, f"w4-{tag}-small-{index}.ipynb", 1))[2]
+    small = await settle_uss(server)
+    members += (await join_many(server, big_name, 1))[2]
+    big = await settle_uss(server)
+    leave_all(members)
+    closed = await settle_uss(server, CLOSE_DELAY + 4.0)
+    results.add("W4", "idle room, 10 cells (MB USS per room)", server.name, (small - baseline) / rooms / MB)
+    results.add("W4", f"idle room, {plan.w3_output_mb} MB notebook (MB USS)", server.name, (big - small) / MB)
+    results.add("W4", "left after the rooms closed (MB USS over baseline)", server.name, (closed - baseline) / MB)
+    results.add("W4", "share of the rooms' memory kept after close (%)", server.name,
+                100 * (closed - baseline) / max(big - baseline, 1))
+
+
+# W5 reopening from stored history
+
+
+async def type_history_live(server: BenchServer, room: str, session_id: str, keystrokes: int) -> None:
+    """Type into the room over the wire as fast as the server takes it, one message per keystroke
+    (meshcollab stores a change before it fans it out, so the observer's count is the stored count)."""
+    ledger = Keystrokes()
+    ledger.recording = False
+    writer = await RoomClient.join(server.ws_url, server.headers, room, session_id, ledger, apply=False)
+    observer = await RoomClient.join(server.ws_url, server.headers, room, session_id, ledger, apply=False)
+    reader = await RoomClient.join(server.ws_url, server.headers, room, session_id)
+    state = reader.doc.get_update()
+    reader.leave()
+    writer_id, updates = typed_updates(state, keystrokes)
+    ledger.writer(writer_id)
+    await send_with_window(writer, observer, ledger, writer_id, updates, 60)
+    leave_all([writer, observer])
+
+
+async def send_with_window(writer, observer, ledger, writer_id, updates, timeout: float, window: int = 2000) -> bool:
+    """Send typed-ahead updates, at most `window` ahead of what the observer has received."""
+    before = ledger.deliveries
+    deadline = time.monotonic() + timeout
+    for start in range(0, len(updates), 500):
+        writer.send_typed(writer_id, updates[start : start + 500])
+        if not await until(lambda: ledger.deliveries - before >= start + 500 - window, deadline - time.monotonic(), 0.001):
+            return False
+    return await until(lambda: ledger.deliveries - before >= len(updates), deadline - time.monotonic(), 0.001)
+
+
+async def type_history_stock(server: StockServer, name: str, room: str, session_id: str, keystrokes: int) -> None:
+    """What the stock server stores for `keystrokes` typed one at a time (its SQLiteYStore writes one
+    row per update and, every 100 updates, a checkpoint of the document; it stores about 90 rows/s,
+    so 100k keystrokes would take 20 minutes over the wire): the same rows, written directly into its
+    database, and the file saved as its contents manager saves it. The room is closed meanwhile."""
+    client = await RoomClient.join(server.ws_url, server.headers, room, session_id)
+    initial = client.doc.get_update()
+    client.leave()
+    await asyncio.sleep(CLOSE_DELAY + 1.0)
+    _, updates = typed_updates(initial, keystrokes)
+    doc = Doc()
+    doc.apply_update(initial)
+    for update in updates:
+        doc.apply_update(update)
+    path = f".notebook:{room.split(':', 2)[2]}.y"
+    last = (keystrokes // 100) * 100 - 1
+    checkpoint_doc = Doc()
+    checkpoint_doc.apply_update(initial)
+    for update in updates[:last]:
+        checkpoint_doc.apply_update(update)
+    now = time.time()
+    stamps = [now + index * 1e-4 for index in range(keystrokes)]
+    db = sqlite3.connect(server.ystore, timeout=30)
+    with db:
+        db.executemany(
+            "INSERT INTO yupdates VALUES (?, ?, ?, ?)", [(path, u, b"", t) for u, t in zip(updates, stamps)]
+        )
+        if last >= 0:
+            db.execute(
+                "INSERT OR REPLACE INTO ycheckpoints (path, checkpoint, timestamp) VALUES (?, ?, ?)",
+                (path, checkpoint_doc.get_update(), stamps[last]),
+            )
+    db.close()
+    content = nbformat.from_dict(YNotebook(doc).get())
+    (server.root / name).write_text(nbformat.writes(content, version=4))
+
+
+async def w5(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
+    for keystrokes in plan.w5_histories:
+        name = f"w5-{tag}-{keystrokes}.ipynb"
+        await server.put_notebook(name, make_notebook(100, source=""))
+        room, session_id = await open_session(server.url, server.headers, name)
+        first = await RoomClient.join(server.ws_url, server.headers, room, session_id)
+        first.leave()
+        await asyncio.sleep(0.3)
+        before = server.stored_bytes(room)
+        if isinstance(server, StockServer):
+            await type_history_stock(server, name, room, session_id, keystrokes)
+        else:
+            await type_history_live(server, room, session_id, keystrokes)
+        await asyncio.sleep(CLOSE_DELAY + 1.5)  # the room closes (final snapshot written)
+        stored = server.stored_bytes(room) - before
+        reopen, client = await time_to_sync(server, name)
+        typed = sum(len(str(cell["source"])) for cell in YNotebook(client.doc).ycells)
+        client.leave()
+        if typed != keystrokes:
+            raise RuntimeError(f"{server.name}: reopened {name} with {typed} keystrokes, expected {keystrokes}")
+        if any("out-of-sync" in line for line in server.output):
+            raise RuntimeError(f"{server.name}: the stored history of {name} did not match the file")
+        results.add("W5", f"reopen after {keystrokes:,} keystrokes (ms)", server.name, reopen * 1000)
+        results.add("W5", f"stored bytes per keystroke after {keystrokes:,}", server.name, stored / keystrokes)
+        await asyncio.sleep(CLOSE_DELAY + 0.5)
+
+
+# W6 persistence
+
+
+async def w6(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
+    name = f"w6-{tag}.ipynb"
+    await server.put_notebook(name, make_notebook(100, source=""))
+    ledger = Keystrokes()
+    room, session_id, (writer, observer) = await join_many(server, name, 2, ledger)
+    await asyncio.sleep(0.5)
+    stop_watching = anyio.Event()
+    watcher = None
+    if isinstance(server, StockServer):
+        watcher = asyncio.ensure_future(server.watch_writes(name, stop_watching))
+        await asyncio.sleep(0.2)
+    writes_before = await server.file_writes(name)
+    bytes_before = server.stored_bytes(room)
+    key = writer.become_writer(0)
+    typists = Typists([key], 8)
+    await typists.run(plan.w6_typing_seconds)
+    writes = await server.file_writes(name) - writes_before
+    await asyncio.sleep(0.5)
+    await until(lambda: server.stored_updates(room) > 0 and ledger.deliveries >= typists.typed, 10)
+    await asyncio.sleep(1.0)
+    stored = server.stored_bytes(room) - bytes_before
+    if watcher is not None:
+        stop_watching.set()
+        await watcher
+    results.add("W6", "file writes per minute while typing (8 keys/s)", server.name,
+                writes * 60 / plan.w6_typing_seconds)
+    results.add("W6", "stored bytes per keystroke (typing at 8 keys/s)", server.name, stored / typists.typed)
+
+    # sustained writes: keystrokes typed ahead, sent as fast as the server takes them
+    count = plan.w6_burst[server.name]
+    state = observer.doc.get_update()
+    leave_all([writer, observer])
+    ledger = Keystrokes()
+    ledger.recording = False
+    writer = await RoomClient.join(server.ws_url, server.headers, room, session_id, ledger, apply=False)
+    probe = await RoomClient.join(server.ws_url, server.headers, room, session_id, ledger, apply=False)
+    writer_id, updates = typed_updates(state, count)
+    ledger.writer(writer_id)
+    rows_before = server.stored_updates(room)
+    started = time.perf_counter()
+    if isinstance(server, StockServer):
+        writer.send_typed(writer_id, updates)
+        deadline = started + plan.w6_burst_seconds
+        stored = 0
+        while time.perf_counter() < deadline:
+            await asyncio.sleep(0.25)
+            stored = server.stored_updates(room) - rows_before
+            if stored >= count:
+                break
+        rate = stored / (time.perf_counter() - started)
+    else:
+        if not await send_with_window(writer, probe, ledger, writer_id, updates, plan.w6_burst_seconds * 4):
+            raise RuntimeError(f"{server.name}: the burst was not delivered in time")
+        rate = count / (time.perf_counter() - started)
+    leave_all([writer, probe])
+    results.add("W6", "sustained durable update writes/s", server.name, rate)
+
+
+# one server's turn
+
+
+async def server_turn(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
+    steps = (("W4", w4), ("W3", w3), ("W1", w1), ("W2", w2), ("W5", w5), ("W6", w6))
+    for workload, step in steps:
+        if workload in plan.only:
+            started = time.perf_counter()
+            await step(server, results, plan, tag)
+            gc.collect()
+            print(f"  ({workload} on {server.name}: {time.perf_counter() - started:.0f} s)", flush=True)
+
+
+# the report
+
+
+TARGETS = {
+    "W1": "p99 <= 0.5x at 25 clients",
+    "W2": "deliveries/s >= 3x",
+    "W3": "<= 1.0x; warm within 2x of the W0 floor",
+    "W4": "<= 0.7x; back to baseline after close",
+    "W5": "<= 0.5x",
+    "W6": "writes/s >= 10x, bytes <= 0.5x, <= 30 CS3 writes/min",
+}
+
+
+def judge(workload: str, measure: str, ours: float | None, ratio: float | None, floors: dict) -> tuple[str, str]:
+    """(target, met?) for one row; empty where the row is reported, not judged."""
+    if ours is None or ratio is None and workload not in ("W6", "W4"):
+        return "", ""
+
+    def verdict(ok: bool) -> str:
+        return "yes" if ok else "NO"
+
+    if workload == "W1" and measure.startswith("25 clients") and "p99" in measure:
+        return "<= 0.5x", verdict(ratio <= 0.5)
+    if workload == "W2" and "deliveries/s" in measure:
+        return ">= 3x", verdict(ratio >= 3)
+    if workload == "W3":
+        label = measure.split(":")[0]
+        if "warm" in measure and label in floors:
+            within = ours / 1000 <= 2 * floors[label]
+            return "<= 1.0x, <= 2x floor", verdict(ratio <= 1.0 and within) + f" ({ours / 1000 / floors[label]:.1f}x floor)"
+        return "<= 1.0x", verdict(ratio <= 1.0)
+    if workload == "W4":
+        if "per room" in measure or "MB notebook" in measure:
+            return "<= 0.7x", verdict(ratio is not None and ratio <= 0.7)
+        if "share" in measure:
+            return "back to baseline (<= 10%)", verdict(ours <= 10)
+    if workload == "W5" and "reopen" in measure:
+        return "<= 0.5x", verdict(ratio <= 0.5)
+    if workload == "W6":
+        if "writes/s" in measure:
+            return ">= 10x", verdict(ratio is not None and ratio >= 10)
+        if "bytes per keystroke (typing" in measure:
+            return "<= 0.5x", verdict(ratio is not None and ratio <= 0.5)
+        if "file writes" in measure:
+            return "<= 30/min", verdict(ours <= 30)
+    return "", ""
+
+
+def fmt(values: list[float]) -> str:
+    if not values:
+        return ""
+    median = statistics.median(values)
+    if len(values) == 1:
+        return _num(median)
+    return f"{_num(median)} [{_num(min(values))}–{_num(max(values))}]"
+
+
+def _num(value: float) -> str:
+    if value != value:
+        return "nan"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def build_rows(results: Results, floors: dict) -> list[dict]:
+    rows = []
+    for (workload, measure), by_server in results.samples.items():
+        ours, theirs = by_server.get("meshcollab", []), by_server.get("stock", [])
+        floor = by_server.get("floor", [])
+        ratio = None
+        if ours and theirs and statistics.median(theirs) not in (0, 0.0):
+            ratio = statistics.median(ours) / statistics.median(theirs)
+        target, met = judge(workload, measure, statistics.median(ours) if ours else None, ratio, floors)
+        rows.append(
+            {
+                "workload": workload,
+                "measure": measure,
+                "meshcollab": fmt(ours) if ours else fmt(floor),
+                "stock": fmt(theirs),
+                "ratio": f"{ratio:.2f}x" if ratio is not None else "",
+                "target": target,
+                "met": met,
+                "samples": {name: values for name, values in by_server.items() if values},
+            }
+        )
+    return rows
+
+
+def plots(results: Results, plan: Plan) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def median_of(workload: str, measure: str, server: str) -> float:
+        values = results.samples.get((workload, measure), {}).get(server, [])
+        return statistics.median(values) if values else float("nan")
+
+    figure, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    ax = axes[0]
+    for server, style in (("meshcollab", "-"), ("stock", "--")):
+        for mode, marker in (("1 writer", "o"), ("all writers", "s")):
+            ys = [median_of("W1", f"{n} clients, {mode}: p99 (ms)", server) for n in plan.w1_clients]
+            ax.plot(plan.w1_clients, ys, style, marker=marker, label=f"{server}, {mode}")
+    ax.set_yscale("log")
+    ax.set_xlabel("clients in the room")
+    ax.set_ylabel("p99 propagation (ms)")
+    ax.set_title("W1: keystroke propagation p99 (8 keys/s per writer)")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    cases = [key[1] for key in results.samples if key[0] == "W2" and "deliveries" in key[1]]
+    width = 0.38
+    for offset, server in ((0, "meshcollab"), (width, "stock")):
+        ax.bar([i + offset for i in range(len(cases))], [median_of("W2", c, server) for c in cases], width, label=server)
+    ax.set_xticks([i + width / 2 for i in range(len(cases))], [c.split(":")[0] for c in cases], fontsize=8)
+    ax.set_ylabel("deliveries/s with p99 <= 100 ms")
+    ax.set_title("W2: saturation")
+    ax.legend()
+    ax = axes[2]
+    cases = [key[1] for key in results.samples if key[0] == "W4" and "share" not in key[1]]
+    for offset, server in ((0, "meshcollab"), (width, "stock")):
+        ax.bar([i + offset for i in range(len(cases))], [median_of("W4", c, server) for c in cases], width, label=server)
+    ax.set_xticks([i + width / 2 for i in range(len(cases))], [c.split(" (")[0] for c in cases], fontsize=7, rotation=10)
+    ax.set_ylabel("MB (USS)")
+    ax.set_title("W4: memory")
+    ax.legend()
+    figure.tight_layout()
+    figure.savefig(report.RESULTS / "collab.png", dpi=100)
+    plt.close(figure)
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    import meshcollab
+
+    return f"{head} (meshcollab imported from {Path(meshcollab.__file__).parent})"
+
+
+def write_report(results: Results, plan: Plan, floors: dict, elapsed: float) -> None:
+    rows = build_rows(results, floors)
+    import pycrdt
+    import jupyter_server_ydoc
+
+    notes = (
+        f"{plan.repeats} repetition(s), servers alternating, each on a fresh data folder; the server pinned "
+        "to one core, the load generator to the other. Values: median [min–max] over repetitions; "
+        "ratio = meshcollab median / stock median. "
+        f"pycrdt {pycrdt.__version__}, jupyter_server_ydoc {jupyter_server_ydoc.__version__}; meshcollab "
+        f"{_commit()}. Both servers close an idle room {CLOSE_DELAY:.0f} s after its last client leaves "
+        "and save 1 s after the last change (meshcollab: at least every 10 s while changes go on). "
+        f"Run took {elapsed / 60:.1f} min.\n\n"
+        "W0 rows are floors measured in the load generator (no server): pycrdt encode/apply and a tornado "
+        "echo websocket pinned to the server core. W3 warm 'x floor' = warm sync / (encode + apply + RTT). "
+        "W5: meshcollab's history is typed over the wire (it stores a change before fanning it out); the "
+        "stock history is written into its SQLiteYStore the way it stores it (a row per keystroke and a "
+        "checkpoint every 100), because it stores about 90 updates/s over the wire. W6 stock writes/s: "
+        "rows in its YStore over time while a burst is pending. File writes: CS3 versions (meshcollab), "
+        "file replacements seen by a 50 ms watcher (stock). W7 (soak) runs only with --soak-minutes."
+    )
+    columns = [
+        ("workload", "workload"), ("measure", "measure"), ("meshcollab", "meshcollab median [min–max]"),
+        ("stock", "stock median [min–max]"), ("ratio", "ratio"), ("target", "target"), ("met", "met?"),
+    ]
+    report.write("collab", "meshcollab vs stock jupyter-collaboration", rows, columns, notes,
+                 extra={"plan": {k: (sorted(v) if isinstance(v, set) else v) for k, v in plan.__dict__.items()},
+                        **results.extra})
+    plots(results, plan)
+    print((report.RESULTS / "collab.md").read_text())
+
+
+# W7 soak
+
+
+async def soak(server: BenchServer, minutes: float) -> dict:
+    """W1 at 10 clients (one writer at 8 keys/s) while another client streams outputs into a cell;
+    USS sampled every 30 s, p99 per minute."""
+    name = "w7-soak.ipynb"
+    await server.put_notebook(name, make_notebook(10, source=""))
+    ledger = Keystrokes()
+    room, _, members = await join_many(server, name, 10, ledger)
+    key = members[0].become_writer(0)
+    streamer = members[1]
+    cell = YNotebook(streamer.doc).ycells[1]
+    output = Map({"output_type": "stream", "name": "stdout", "text": Text("")})
+    cell["outputs"].append(output)
+    text = output["text"]
+    samples, minute_p99 = [], []
+    started = time.perf_counter()
+    end = started + minutes * 60
+    next_sample = started
+    while time.perf_counter() < end:
+        ledger.latencies = []
+        typists = Typists([key], 8)
+        minute_end = min(end, time.perf_counter() + 60)
+        while time.perf_counter() < minute_end:
+            await typists.run(0.5)
+            text.insert(len(text), f"step {len(text)} " + "." * 200 + "\n")  # ~2 outputs/s, 200 B each
+            if len(text) > 200_000:
+                text.delete(0, len(text))
+            if time.perf_counter() >= next_sample:
+                samples.append((time.perf_counter() - started, server.uss()))
+                next_sample += 30
+        minute_p99.append(percentile(ledger.latencies, 99) * 1000 if ledger.latencies else float("nan"))
+    leave_all(members)
+    hours = [t / 3600 for t, _ in samples]
+    mbs = [uss / MB for _, uss in samples]
+    slope = statistics.linear_regression(hours, mbs).slope if len(samples) > 2 else float("nan")
+    return {"uss_slope_mb_per_h": slope, "p99_ms_per_minute": minute_p99, "uss_mb": mbs}
+
+
+# entry point
+
+
+def run(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench collab", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="one repetition, fewer client counts (~3 min)")
+    parser.add_argument("--repeats", type=int, help="repetitions (default 3, quick 1)")
+    parser.add_argument("--only", help="comma-separated workloads, e.g. W1,W3 (default W0-W6)")
+    parser.add_argument("--soak-minutes", type=float, default=0,
+                        help="also run W7, the soak, for this many minutes per server (not in the default run)")
+    parser.add_argument("--keep", action="store_true", help="keep the servers' data folders (printed)")
+    args = parser.parse_args(argv)
+    plan = Plan.quick() if args.quick else Plan()
+    if args.repeats:
+        plan.repeats = args.repeats
+    if args.only:
+        plan.only = {name.strip().upper() for name in args.only.split(",")}
+    server_cores, client_cores = server_and_client_cores()
+    pin_this_process(client_cores)
+    results = Results()
+    began = time.perf_counter()
+    root = Path(tempfile.mkdtemp(prefix="meshcollab-bench-collab-"))
+    floors: dict[str, float] = {}
+    try:
+        for repeat in range(plan.repeats):
+            print(f"repetition {repeat + 1}/{plan.repeats}", flush=True)
+            if "W0" in plan.only or "W3" in plan.only:
+                echo = EchoProcess(server_cores)
+                port = echo.start()
+                try:
+                    floors = w0_floors(results, plan, port)
+                finally:
+                    echo.stop()
+            order = SERVER_NAMES if repeat % 2 == 0 else tuple(reversed(SERVER_NAMES))
+            for name in order:
+                server = SERVERS[name](root / f"{name}-{repeat}", server_cores)
+                started = time.perf_counter()
+                server.start()
+                print(f" {name} started in {time.perf_counter() - started:.1f} s (pid {server.pid})", flush=True)
+                try:
+                    asyncio.run(server_turn(server, results, plan, f"r{repeat}"))
+                finally:
+                    server.stop()
+                    if not args.keep:
+                        shutil.rmtree(root / f"{name}-{repeat}", ignore_errors=True)
+        if args.soak_minutes:
+            for name in SERVER_NAMES:
+                server = SERVERS[name](root / f"{name}-soak", server_cores)
+                server.start()
+                try:
+                    outcome = asyncio.run(soak(server, args.soak_minutes))
+                finally:
+                    server.stop()
+                results.extra.setdefault("w7", {})[name] = outcome
+                results.add("W7", "USS slope (MB/h)", name, outcome["uss_slope_mb_per_h"])
+                p99s = [v for v in outcome["p99_ms_per_minute"] if v == v]
+                if len(p99s) >= 2:
+                    results.add("W7", "p99 drift: last minute / first minute", name, p99s[-1] / p99s[0])
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print(f"data kept in {root}")
+    write_report(results, plan, floors, time.perf_counter() - began)
