@@ -9,7 +9,7 @@ Rules, cell by cell (cells are matched by id; see `ids` for notebooks without id
 - **Deletion**: a cell deleted on one side and unchanged on the other is deleted. If the other side
   edited it (source, type, metadata or attachments; new outputs alone do not count) it is kept with the
   edit and reported as ``delete-vs-edit``.
-- **Source**: diff3 by lines, then by characters within a region both sides changed (`text`); a real
+- **Source**: diff3 by lines, then by words within a region both sides changed (`text`); a real
   overlap keeps both versions between ``<<<<<<< ours`` / ``=======`` / ``>>>>>>> theirs`` markers and
   is reported as ``source``.
 - **Metadata** (of cells and of the notebook): merged key by key, recursing into objects both sides
@@ -294,8 +294,9 @@ def _merge_cell(
     if theirs == ours:
         return copy.deepcopy(ours)
     if base is None:
-        # Both sides added a cell with this id: merge against an empty cell of ours' type.
-        base = _normalize_cell({"cell_type": ours["cell_type"], "source": "", "metadata": {}, "id": cid})
+        # Both sides added a cell with this id: merge against an empty cell.
+        # Its type is none: if the two types differ, that is a conflict and ours' type is kept.
+        base = _normalize_cell({"cell_type": "", "source": "", "metadata": {}, "id": cid})
     if theirs == base:
         return copy.deepcopy(ours)
     if ours == base:

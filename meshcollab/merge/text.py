@@ -4,21 +4,30 @@ The algorithm is diff3 over a sequence (lines first, characters second). Each si
 the base with `difflib.SequenceMatcher`; a base element matched on both sides is *stable*, and the
 stretches between stable elements are *chunks*. A chunk changed on one side only takes that side; a
 chunk changed identically on both takes it once; a chunk both sides changed differently is merged
-again character by character, and only if that character merge is itself free of conflicts is it
-taken. Otherwise the chunk becomes a conflict: both versions kept between git-style markers.
+again within its lines, and only if that finer merge is itself free of conflicts is it taken.
+Otherwise the chunk becomes a conflict: both versions kept between git-style markers.
+
+The finer merge works on words, single punctuation characters and single whitespace characters
+rather than on bare characters: difflib happily pairs stray letters of two different words ("total"
+and "count" share an "o" and a "t"), and a character merge built on such pairs can weave two edits of
+one word into a word nobody wrote. On tokens, two edits of the same word conflict; edits of different
+words, or of different characters of punctuation and spacing, merge.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-# A character-level merge is tried only on chunks up to this size (characters, on the larger side):
+# A merge within lines is tried only on chunks up to this size (characters, on the larger side):
 # SequenceMatcher is quadratic in the worst case, and a larger region is better shown as a conflict.
 CHAR_MERGE_LIMIT = 2_000
 
 MARKER_SIZE = 7
+
+_TOKEN = re.compile(r"\w+|\s|[^\w\s]")
 
 
 @dataclass(frozen=True)
@@ -82,16 +91,21 @@ def diff3_chunks(base: Sequence, theirs: Sequence, ours: Sequence):
         b, t, o = j, mt[j], mo[j]
 
 
-def _merge_chars(base: str, theirs: str, ours: str) -> str | None:
-    """The character-level merge of a region, or None when the two sides' edits overlap."""
+def tokens(text: str) -> list[str]:
+    """Words, and single characters of everything else; joined they give `text` back."""
+    return _TOKEN.findall(text)
+
+
+def _merge_within_lines(base: str, theirs: str, ours: str) -> str | None:
+    """The token-level merge of a region, or None when the two sides' edits overlap or touch."""
     if max(len(base), len(theirs), len(ours)) > CHAR_MERGE_LIMIT:
         return None
     out: list[str] = []
-    for stable, b, t, o in diff3_chunks(base, theirs, ours):
+    for stable, b, t, o in diff3_chunks(tokens(base), tokens(theirs), tokens(ours)):
         if stable or t == o or t == b:
-            out.append(o)
+            out.extend(o)
         elif o == b:
-            out.append(t)
+            out.extend(t)
         else:
             return None
     return "".join(out)
@@ -127,7 +141,7 @@ def merge_text(
         elif o == b:
             out.extend(t)
         else:
-            fine = _merge_chars("".join(b), "".join(t), "".join(o))
+            fine = _merge_within_lines("".join(b), "".join(t), "".join(o))
             if fine is not None:
                 out.append(fine)
                 continue

@@ -129,3 +129,10 @@ def test_other_clients_cursor_position_survives_an_edit_before_it():
     new_offset = cursor.get_index()
     text = str(ytext).encode()
     assert text[new_offset:].decode().startswith(" line\n")
+
+
+def test_apply_to_an_empty_document():
+    doc = Doc()
+    apply_notebook(doc, NB)
+    assert YNotebook(doc).get() == NB
+    assert YNotebook(_replica(doc)).get() == NB

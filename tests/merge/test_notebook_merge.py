@@ -401,3 +401,19 @@ def test_cell_diff_lists_added_removed_moved_and_modified_cells():
     assert (modified.old_index, modified.new_index) == (3, 2)
     assert json.loads(json.dumps([c.to_json() for c in changes]))[1]["kind"] == "added"
     assert cell_diff(BASE, copy.deepcopy(BASE)) == []
+
+
+def test_two_edits_of_the_same_word_conflict_even_if_their_characters_do_not_overlap():
+    assert merge_text("total = 0\n", "count = 0\n", "totals = 0\n").conflicted
+    assert merge_text("total = 0\n", "count = 0\n", "total = 10\n").text == "count = 10\n"
+
+
+def test_both_sides_adding_a_cell_with_the_same_id_and_different_types_keeps_ours_type():
+    theirs = copy.deepcopy(BASE)
+    theirs["cells"].append(markdown_cell("new", "same"))
+    ours = copy.deepcopy(BASE)
+    ours["cells"].append(code_cell("new", "same"))
+    result = merge_notebooks(BASE, theirs, ours)
+    assert result.notebook["cells"][-1]["cell_type"] == "code"
+    assert [(c.cell_id, c.kind) for c in result.conflicts] == [("new", "metadata")]
+    _valid(result.notebook)
