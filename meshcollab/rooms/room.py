@@ -195,6 +195,11 @@ class Room:
         except DocumentStoreError:
             return  # the hooks must not save a state that the store does not have
         await self._call_hook("on_close", self.hooks.on_close)
+        if self._store is not None:
+            try:
+                await self._store.compact_tail(self.id)  # the next load reads one row
+            except DocumentStoreError:
+                pass  # the log stays as it is; it is compacted later
 
     def _signal(self) -> None:
         self._changed.set()
