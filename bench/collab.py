@@ -55,9 +55,9 @@ DRAIN_TIMEOUT = 5.0
 class Plan:
     repeats: int = 3
     w1_clients: tuple[int, ...] = (2, 10, 25, 50)
-    w1_seconds: float = 4.0
-    w2_rates: tuple[float, ...] = (4, 8, 16, 32, 64, 128, 256)  # keystrokes/s per writer, step by step
-    w2_step_seconds: float = 2.5
+    w1_seconds: float = 3.0
+    w2_rates: tuple[float, ...] = (8, 16, 32, 64, 128, 256)  # keystrokes/s per writer, step by step
+    w2_step_seconds: float = 2.0
     w3_output_mb: int = 20
     w5_histories: tuple[int, ...] = (1_000, 10_000, 100_000)
     w6_typing_seconds: float = 20.0
@@ -412,11 +412,18 @@ async def w4(server: BenchServer, results: Results, plan: Plan, tag: str) -> Non
     big = await settle_uss(server)
     leave_all(members)
     closed = await settle_uss(server, CLOSE_DELAY + 4.0)
+    # a second open and close of the large room: growth here is a leak, not memory kept for reuse
+    again = (await join_many(server, big_name, 1))[2]
+    await asyncio.sleep(1.0)
+    leave_all(again)
+    closed_again = await settle_uss(server, CLOSE_DELAY + 4.0)
     results.add("W4", "idle room, 10 cells (MB USS per room)", server.name, (small - baseline) / rooms / MB)
     results.add("W4", f"idle room, {plan.w3_output_mb} MB notebook (MB USS)", server.name, (big - small) / MB)
     results.add("W4", "left after the rooms closed (MB USS over baseline)", server.name, (closed - baseline) / MB)
     results.add("W4", "share of the rooms' memory kept after close (%)", server.name,
                 100 * (closed - baseline) / max(big - baseline, 1))
+    results.add("W4", "growth after a second open and close of the large room (MB)", server.name,
+                (closed_again - closed) / MB)
 
 
 # W5 reopening from stored history
