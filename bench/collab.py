@@ -24,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -188,16 +189,18 @@ class CpuMeter:
 
 def w0_floors(results: Results, plan: Plan, echo_port: int) -> dict[str, float]:
     floors = {}
+    # keystrokes as W5 types them: runs of 50 characters, cell after cell
+    state = notebook_doc(make_notebook(100, source="")).get_update()
     writer, reader = Doc(), Doc()
-    notebook = make_notebook(10)
-    YNotebook(writer).set(notebook)
-    reader.apply_update(writer.get_update())
-    source = writer.get("cells", type=Array)[0]["source"]
+    writer.apply_update(state)
+    reader.apply_update(state)
+    sources = [cell["source"] for cell in writer.get("cells", type=Array)]
     updates: list[bytes] = []
     subscription = writer.observe(lambda event: updates.append(event.update))
     count = 5000
     started = time.perf_counter()
-    for _ in range(count):
+    for index in range(count):
+        source = sources[(index // 50) % len(sources)]
         source.insert(len(source), "x")
     encode = (time.perf_counter() - started) / count
     writer.unobserve(subscription)
@@ -751,7 +754,9 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float) -> 
         f"pycrdt {pycrdt.__version__}, jupyter_server_ydoc {jupyter_server_ydoc.__version__}; meshcollab "
         f"{_commit()}. Both servers close an idle room {CLOSE_DELAY:.0f} s after its last client leaves "
         "and save 1 s after the last change (meshcollab: at least every 10 s while changes go on). "
-        f"Run took {elapsed / 60:.1f} min.\n\n"
+        f"Run took {elapsed / 60:.1f} min; the machine's 1-minute load average at the start of each "
+        f"server's turn: {', '.join(f'{load:.1f}' for load in results.extra.get('load_average_1min', []))} "
+        f"(2 cores; other processes shared it).\n\n"
         "W0 rows are floors measured in the load generator (no server): pycrdt encode/apply and a tornado "
         "echo websocket pinned to the server core. W3 warm 'x floor' = warm sync / (encode + apply + RTT). "
         "W5: meshcollab's history is typed over the wire (it stores a change before fanning it out); the "
@@ -831,6 +836,8 @@ def run(argv: list[str]) -> None:
         plan.only = {name.strip().upper() for name in args.only.split(",")}
     server_cores, client_cores = server_and_client_cores()
     pin_this_process(client_cores)
+    # SIGTERM ends the run through the finally blocks, so that the servers stop with it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results = Results()
     began = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="meshcollab-bench-collab-"))
@@ -848,6 +855,7 @@ def run(argv: list[str]) -> None:
             order = SERVER_NAMES if repeat % 2 == 0 else tuple(reversed(SERVER_NAMES))
             for name in order:
                 server = SERVERS[name](root / f"{name}-{repeat}", server_cores)
+                results.extra.setdefault("load_average_1min", []).append(os.getloadavg()[0])
                 started = time.perf_counter()
                 server.start()
                 print(f" {name} started in {time.perf_counter() - started:.1f} s (pid {server.pid})", flush=True)

@@ -1,0 +1,46 @@
+"""The benchmark harness's own arithmetic and keystroke accounting (no servers, a second or so):
+what the numbers in bench/results rest on. Timings are never asserted."""
+
+from __future__ import annotations
+
+from jupyter_ydoc import YNotebook
+from pycrdt import Doc
+
+from bench.collab import make_notebook
+from bench.room_client import Keystrokes, first_block, typed_updates
+from bench.stats import percentile, ratio, summary
+
+
+def test_summary_percentile_and_ratio():
+    assert summary([3.0, 1.0, 2.0]) == {"median": 2.0, "min": 1.0, "max": 3.0, "n": 3}
+    assert percentile([0.0, 10.0], 50) == 5.0
+    assert percentile(list(range(101)), 99) == 99
+    assert ratio([2.0, 4.0, 6.0], [8.0]) == 0.5
+
+
+def test_every_typed_keystroke_is_one_update_with_the_next_clock():
+    state = Doc()
+    YNotebook(state).set(make_notebook(3, source=""))
+    client_id, updates = typed_updates(state.get_update(), 120, run=50)
+    assert len(updates) == 120
+    assert [first_block(update) for update in updates] == [(client_id, clock + 1) for clock in range(120)]
+    doc = Doc()
+    doc.apply_update(state.get_update())
+    for update in updates:
+        doc.apply_update(update)
+    assert [len(str(cell["source"])) for cell in YNotebook(doc).ycells] == [50, 50, 20]
+
+
+def test_a_receiver_counts_each_keystroke_once_in_order():
+    state = Doc()
+    YNotebook(state).set(make_notebook(2, source=""))
+    client_id, updates = typed_updates(state.get_update(), 10)
+    ledger = Keystrokes()
+    sent = ledger.writer(client_id)
+    sent.extend(float(index) for index in range(10))
+    seen: dict[int, int] = {}
+    for index, update in enumerate(updates):
+        ledger.arrived(seen, update, index + 0.5)
+        ledger.arrived(seen, update, index + 0.7)  # a duplicate (stock echoes to the sender) counts once
+    assert ledger.deliveries == 10 == ledger.expected(1)
+    assert ledger.latencies == [0.5] * 10
