@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from jupyter_ydoc import YNotebook
 from merge_nbgen import (
     ANY_TEXT,
+    BASE_ALPHABET,
     OURS_ALPHABET,
     THEIRS_ALPHABET,
     base_notebooks,
@@ -248,3 +249,35 @@ def test_concurrent_typing_in_an_edited_cell_survives(data):
     client.apply_update(server.get_update())
     for doc in (server, client):
         assert YNotebook(doc).get()["cells"][0]["source"] == typing + source + appended
+
+
+@st.composite
+def three_way_shared_alphabet(draw):
+    """Both sides write with the base's characters: edits of the same lines merge within them."""
+    base = draw(base_notebooks())
+    return base, draw(edited(base, BASE_ALPHABET, "t")), draw(edited(base, BASE_ALPHABET, "o"))
+
+
+@SETTINGS
+@given(three_way_shared_alphabet())
+def test_merges_within_lines_are_valid_deterministic_and_keep_conflicted_versions(case):
+    base, theirs, ours = case
+    result = merge_notebooks(base, theirs, ours)
+    assert result == merge_notebooks(copy.deepcopy(base), copy.deepcopy(theirs), copy.deepcopy(ours))
+    _valid(result.notebook)
+    assert len({c["id"] for c in result.notebook["cells"]}) == len(result.notebook["cells"])
+    sides = {c["id"]: [] for c in result.notebook["cells"]}
+    for side in (theirs, ours):
+        for cell in side["cells"]:
+            if cell["id"] in sides:
+                sides[cell["id"]].append(cell["source"])
+    for conflict in result.conflicts:
+        if conflict.kind == "source":
+            merged = next(c["source"] for c in result.notebook["cells"] if c["id"] == conflict.cell_id)
+            assert "<<<<<<< ours\n" in merged and "=======\n" in merged and ">>>>>>> theirs" in merged
+    # Every cell of either side that the other did not delete unedited is in the result.
+    for side in (theirs, ours):
+        for cell in side["cells"]:
+            base_cell = next((c for c in base["cells"] if c["id"] == cell["id"]), None)
+            if base_cell is None or base_cell["source"] != cell["source"]:
+                assert cell["id"] in sides
