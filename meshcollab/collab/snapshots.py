@@ -168,12 +168,29 @@ class SnapshotWriter(Service):
         finally:
             self._stopped.set()
 
+    async def _look_for_outside_change(self) -> None:
+        """An idle room has no snapshot to be refused: it looks at the file's etag now and then (as
+        often as the lock is refreshed), so a change made outside reaches its clients anyway."""
+        if not self._file.is_notebook or self.conflict_copy is not None or self.etag is None:
+            return
+        try:
+            session = self._session()
+            current = await session.files.stat(self._file.resource_id)
+        except Exception as error:  # noqa: BLE001 - the next save reports what is wrong
+            self._log.debug("Snapshot writer of %s: no stat: %s", self._file.room_id, error)
+            return
+        if current.etag != self.etag:
+            await self._merge_at_activation(session)
+
     async def _merge_at_activation(self, session: CS3Session) -> None:
-        """The file changed while no room was active: merged before the first client syncs (a text
-        file is not merged: its next snapshot finds the change and writes a conflict copy)."""
+        """The file changed while no room was active (or while it was idle): merged, before the first
+        client syncs (a text file is not merged: its next snapshot finds the change and writes a
+        conflict copy)."""
         async with self._write_lock:
             with anyio.CancelScope(shield=True):
                 try:
+                    if (await session.files.stat(self._file.resource_id)).etag == self.etag:
+                        return  # the room wrote it meanwhile
                     if await self._take_outside_change(session) is None:
                         self.poke()  # the merged state is saved over the outside version
                 except (CS3Error, content.InvalidContent) as error:
@@ -200,7 +217,10 @@ class SnapshotWriter(Service):
         while True:
             while not self._pending:
                 self._wake = anyio.Event()
-                await self._wake.wait()
+                with anyio.move_on_after(self._settings.refresh_interval) as idle:
+                    await self._wake.wait()
+                if idle.cancelled_caught:
+                    await self._look_for_outside_change()
             await self._debounce()
             try:
                 outcome = await self.save()

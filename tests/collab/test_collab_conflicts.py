@@ -217,3 +217,16 @@ async def test_a_room_closing_while_another_app_holds_the_lock_writes_a_conflict
             # The lock goes: the room saves to the file as usual.
             await outsider.locks.unlock(path, "wopi-1", app_name="collabora")
             await eventually(lambda: _copy_has(outsider, path, "typed while locked = 1"))
+
+
+async def test_an_idle_room_finds_an_outside_change_by_itself(tmp_path, einstein, outsider, workdir):
+    path = f"{workdir}/nb.ipynb"
+    resource = await einstein.files.write(path, json.dumps(NOTEBOOK).encode())
+    room = room_id(resource)
+    async with collab(tmp_path, einstein, lock_ttl=1.5) as c, c.server.client(room=room) as client:
+        await write_ignoring_the_lock(outsider, path, outside_version("# Theirs"))
+        # Nobody types: no snapshot is refused; the room looks at the file's etag now and then.
+        [notice] = await eventually(lambda: client.notices("merged"))
+        assert notice["source"] == "outside"
+        await eventually(lambda: sources(notebook(client.doc))[0] == "# Theirs")
+        assert c.writer(room).merges == 1

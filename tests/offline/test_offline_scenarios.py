@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 
 import anyio
 import nbformat
@@ -26,8 +27,9 @@ from recovering_client import (
     notebook_in_cs3,
     saved_as,
 )
-from room_clients import notebook
 from notebook_edits import type_into
+from room_clients import notebook
+from server_process import FAST, ServerProcess
 
 pytestmark = pytest.mark.anyio
 
@@ -36,6 +38,15 @@ async def setup(server, einstein, folder, name="nb.ipynb"):
     path = f"{await einstein.home()}/{folder}/{name}"
     await upload(einstein, path)
     return path, JupyterRooms(server.url, server.headers), f"{folder}/{name}"
+
+
+async def two_editors(server, einstein, folder):
+    """A new notebook with Alice and Bob in its room."""
+    path, rooms, api_path = await setup(server, einstein, folder)
+    alice, bob = OfflineEditor(rooms, api_path, "alice"), OfflineEditor(rooms, api_path, "bob")
+    await alice.join()
+    await bob.join()
+    return path, rooms, alice, bob
 
 
 async def room_closed(einstein, path) -> None:
@@ -57,10 +68,7 @@ def type_lines(doc, cell: int, texts: list[str]) -> None:
 
 
 async def test_offline_edits_while_another_client_edits_merge_on_reconnect(server, einstein, folder):
-    path, rooms, api_path = await setup(server, einstein, folder)
-    alice, bob = OfflineEditor(rooms, api_path, "alice"), OfflineEditor(rooms, api_path, "bob")
-    await alice.join()
-    await bob.join()
+    path, rooms, alice, bob = await two_editors(server, einstein, folder)
     alice.go_offline()
     edits = add_cells(alice.doc, "alice offline", 10)
     type_lines(alice.doc, 1, alice_lines := lines("alice", 5))
@@ -74,10 +82,7 @@ async def test_offline_edits_while_another_client_edits_merge_on_reconnect(serve
 
 
 async def test_offline_edits_survive_a_killed_server(server, einstein, folder):
-    path, rooms, api_path = await setup(server, einstein, folder)
-    alice, bob = OfflineEditor(rooms, api_path, "alice"), OfflineEditor(rooms, api_path, "bob")
-    await alice.join()
-    await bob.join()
+    path, rooms, alice, bob = await two_editors(server, einstein, folder)
     edits = add_cells(bob.doc, "bob before the crash", 3)
     await converged([alice.doc, bob.doc])
     server.stop(signal.SIGKILL)
@@ -97,10 +102,7 @@ async def test_offline_edits_survive_a_killed_server(server, einstein, folder):
 
 
 async def test_offline_edits_survive_a_room_unloaded_for_idleness(server, einstein, folder):
-    path, rooms, api_path = await setup(server, einstein, folder)
-    alice, bob = OfflineEditor(rooms, api_path, "alice"), OfflineEditor(rooms, api_path, "bob")
-    await alice.join()
-    await bob.join()
+    path, rooms, alice, bob = await two_editors(server, einstein, folder)
     alice.go_offline()
     edits = add_cells(bob.doc, "bob before the unload", 3)
     await anyio.sleep(0.2)
@@ -120,10 +122,7 @@ async def test_offline_edits_survive_a_room_unloaded_for_idleness(server, einste
 async def test_a_history_reset_brings_in_fifty_unsynced_edits_through_the_recover_path(
     server, einstein, folder
 ):
-    path, rooms, api_path = await setup(server, einstein, folder)
-    alice, bob = OfflineEditor(rooms, api_path, "alice"), OfflineEditor(rooms, api_path, "bob")
-    await alice.join()
-    await bob.join()
+    path, rooms, alice, bob = await two_editors(server, einstein, folder)
     edits = add_cells(bob.doc, "bob before the reset", 2)
     synced = await converged([alice.doc, bob.doc])
     await saved_as(einstein, path, synced)
@@ -144,7 +143,7 @@ async def test_a_history_reset_brings_in_fifty_unsynced_edits_through_the_recove
     type_lines(alice.doc, 1, offline[30:])
     assert len(offline) == 50
     # Bob reloads (JupyterLab offers it) and edits the new history.
-    bob = OfflineEditor(rooms, api_path, "bob")
+    bob = OfflineEditor(rooms, alice.path, "bob")
     await bob.join()
     edits += add_cells(bob.doc, "bob after the reset", 3)
     type_into(bob.doc, 0, " (bob)")
@@ -188,10 +187,7 @@ async def test_a_file_edited_outside_while_no_room_is_active_is_merged(server, e
 
 
 async def test_a_file_edited_outside_while_the_room_is_active_is_merged(server, einstein, outsider, folder):
-    path, rooms, api_path = await setup(server, einstein, folder)
-    alice, bob = OfflineEditor(rooms, api_path, "alice"), OfflineEditor(rooms, api_path, "bob")
-    await alice.join()
-    await bob.join()
+    path, rooms, alice, bob = await two_editors(server, einstein, folder)
     edits = add_cells(alice.doc, "alice", 2)
     synced = await converged([alice.doc, bob.doc])
     await saved_as(einstein, path, synced)
@@ -253,10 +249,7 @@ async def _conflict_copies(session, folder_path) -> list[str]:
 async def test_invalid_json_in_cs3_sends_the_room_to_a_conflict_copy_and_loses_nothing(
     server, einstein, outsider, folder
 ):
-    path, rooms, api_path = await setup(server, einstein, folder)
-    alice, bob = OfflineEditor(rooms, api_path, "alice"), OfflineEditor(rooms, api_path, "bob")
-    await alice.join()
-    await bob.join()
+    path, rooms, alice, bob = await two_editors(server, einstein, folder)
     edits = add_cells(alice.doc, "alice", 2)
     await converged([alice.doc, bob.doc])
 
@@ -274,3 +267,32 @@ async def test_invalid_json_in_cs3_sends_the_room_to_a_conflict_copy_and_loses_n
     assert_every_edit_once(final, edits)
     await saved_as(einstein, notice["path"], final)  # the room keeps saving to the copy
     assert await outsider.files.read_bytes(path) == garbage
+
+
+async def test_offline_edits_merge_natively_after_the_history_was_compacted_past_them(
+    store, tmp_path, einstein, folder
+):
+    compacting = ServerProcess(
+        store.grpc_address, tmp_path / "compacting", *FAST, "--DocumentStore.compact_after_updates=5"
+    )
+    compacting.start()
+    try:
+        path, rooms, alice, bob = await two_editors(compacting, einstein, folder)
+        alice.go_offline()
+        edits = []
+        for n in range(30):  # many flushes: the log is compacted into snapshots several times
+            edits += add_cells(bob.doc, f"bob {n}", 1)
+            await anyio.sleep(0.02)
+        await converged([bob.doc], timeout=5)
+        [database] = compacting.data_dir.rglob("documents.sqlite")
+        with sqlite3.connect(database) as db:  # the log was compacted: far fewer rows than flushes
+            assert db.execute("SELECT count(*) FROM updates").fetchone()[0] < 30
+        edits += add_cells(alice.doc, "alice offline", 10)
+        type_lines(alice.doc, 1, alice_lines := lines("alice", 5))
+        await alice.reconnect()
+        final = await converged([alice.doc, bob.doc])
+        assert alice.recovered is None  # compaction keeps every item id: the CRDT merges it
+        assert_every_edit_once(final, edits + alice_lines)
+        await saved_as(einstein, path, final)
+    finally:
+        compacting.stop()
