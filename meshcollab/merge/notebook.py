@@ -256,8 +256,7 @@ def merge_order(base: list[str], theirs: list[str], ours: list[str], keep: set[s
             prev = cid
         elif cid in placed:
             prev = cid
-    # Cells only kept because one side edited what the other deleted, and not in either order (cannot
-    # happen: a kept cell is in ours or theirs), and any id left pending, go at the end in base order.
+    # Defensive: a kept id in neither sequence cannot happen; it would go at the end, in base order.
     result.extend(c for c in base if c in keep and c not in placed)
     return result
 

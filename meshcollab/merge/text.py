@@ -129,6 +129,7 @@ def merge_text(
     (theirs' lines)
     >>>>>>> theirs
     """
+    theirs_label, ours_label = " ".join(theirs_label.split()), " ".join(ours_label.split())  # one line each
     if theirs == ours or theirs == base:
         return TextMerge(ours, False)
     if ours == base:
