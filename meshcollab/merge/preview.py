@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher, unified_diff
 
-from .ids import carry_ids, ensure_cell_ids, has_all_ids, shares_ids
+from .ids import carry_ids, ensure_cell_ids, has_all_ids
 from .notebook import normalize_notebook
 
 CHANGE_KINDS = ("added", "removed", "moved", "modified")
@@ -48,8 +48,7 @@ def cell_diff(a: dict, b: dict) -> list[CellChange]:
     each removed cell after the cell that preceded it in `a`. Unchanged cells are not listed."""
     a = ensure_cell_ids(normalize_notebook(a))
     b = normalize_notebook(b)
-    if not has_all_ids(b) or not shares_ids(a, b):
-        b = carry_ids(a, b, replace=has_all_ids(b))
+    b = b if has_all_ids(b) else carry_ids(a, b)  # cells without ids: matched to a's by content
     a_cells, b_cells = a["cells"], b["cells"]
     a_index = {c["id"]: i for i, c in enumerate(a_cells)}
     b_index = {c["id"]: i for i, c in enumerate(b_cells)}

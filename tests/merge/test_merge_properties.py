@@ -21,7 +21,7 @@ from merge_nbgen import (
 )
 from pycrdt import Doc, Text
 
-from meshcollab.merge import apply_notebook, merge_notebooks, normalize_notebook
+from meshcollab.merge import apply_notebook, cell_diff, merge_notebooks, normalize_notebook
 from meshcollab.merge.text import split_lines
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -283,3 +283,21 @@ def test_merges_within_lines_are_valid_deterministic_and_keep_conflicted_version
             base_cell = next((c for c in base["cells"] if c["id"] == cell["id"]), None)
             if base_cell is None or base_cell["source"] != cell["source"]:
                 assert cell["id"] in sides
+
+
+@SETTINGS
+@given(st.data())
+def test_cell_diff_accounts_for_every_cell(data):
+    a = data.draw(base_notebooks())
+    b = data.draw(edited(a, THEIRS_ALPHABET, "t"))
+    changes = cell_diff(a, b)
+    json.dumps([c.to_json() for c in changes])
+    a_ids, b_ids = [c["id"] for c in a["cells"]], [c["id"] for c in b["cells"]]
+    kinds = {c.cell_id: c.kind for c in changes}
+    assert {i for i, k in kinds.items() if k == "added"} == set(b_ids) - set(a_ids)
+    assert {i for i, k in kinds.items() if k == "removed"} == set(a_ids) - set(b_ids)
+    for cell in b["cells"]:
+        old = next((c for c in a["cells"] if c["id"] == cell["id"]), None)
+        if old is not None and old != cell:
+            assert kinds[cell["id"]] == "modified"
+    assert (changes == []) == (normalize_notebook(a)["cells"] == normalize_notebook(b)["cells"])
