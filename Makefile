@@ -30,7 +30,7 @@ $(BIN)/meshcollab: pyproject.toml | $(LABEXTENSION)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	# Editable install: JupyterLab loads the extension from the source tree (a symlink), so a
 	# rebuild (`make frontend`) shows after a browser reload.
-	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
+	$(BIN)/jupyter-builder develop --overwrite . >/dev/null
 	touch $@
 
 install: $(BIN)/meshcollab $(LABEXTENSION)

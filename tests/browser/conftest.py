@@ -34,6 +34,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator:
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
@@ -59,6 +67,29 @@ def lab_settings(folder: Path) -> list[str]:
 
 
 @pytest.fixture
+async def new_page(browser, request):
+    """`await new_page()`: a page in a browser context of its own (one person; cookies apart), closed
+    after the test; when the test failed, each page's screen is saved first (tests list their server
+    fixture before this one, so that the server is still up for that screenshot)."""
+    contexts = []
+
+    async def make():
+        context = await browser.new_context(viewport={"width": 1280, "height": 800})
+        contexts.append(context)
+        return await context.new_page()
+
+    yield make
+    if getattr(request.node, "call_failed", False):
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        for number, context in enumerate(contexts):
+            for page in context.pages:
+                await page.screenshot(path=str(ARTIFACTS / f"{name}-FAILED-{number}.png"))
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
 def server(store, tmp_path: Path):
     """A meshcollab server of this test alone, acting as einstein (reached with Jupyter's token)."""
     process = ServerProcess(
@@ -67,6 +98,22 @@ def server(store, tmp_path: Path):
         *FAST,
         "--MeshCollab.lock_ttl=6",
         *lab_settings(tmp_path / "lab" / "settings"),
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def multi_user_server(store, tmp_path: Path):
+    """A meshcollab server with no server-wide CS3 user: everyone signs in on its login page."""
+    process = ServerProcess(
+        store.grpc_address,
+        tmp_path / "server",
+        *FAST,
+        "--MeshCollab.lock_ttl=6",
+        *lab_settings(tmp_path / "lab" / "settings"),
+        user=None,
     )
     process.start()
     yield process

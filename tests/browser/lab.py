@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import warnings
 import uuid
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Page, expect
 
 TIMEOUT_MS = 60_000
@@ -32,10 +34,11 @@ def cell_editor(page: Page, index: int):
     return page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(index).locator(".cm-content")
 
 
-async def type_at_end(page: Page, index: int, text: str) -> None:
-    """Click into a cell, go to the end of its text and type (real key events, as a user)."""
+async def type_at_end(page: Page, index: int, text: str, force: bool = False) -> None:
+    """Click into a cell, go to the end of its text and type (real key events, as a user).
+    `force`: click even where JupyterLab does not let the user edit (a viewer trying)."""
     editor = cell_editor(page, index)
-    await editor.click()
+    await editor.click(force=force)
     await page.keyboard.press("Control+End")
     await page.keyboard.type(text, delay=15)
 
@@ -61,3 +64,45 @@ async def dismiss_notifications(page: Page) -> None:
             await button.click(timeout=1000)
         except Exception:
             pass
+
+
+async def sign_in(page: Page, base_url: str, username: str, password: str, next_path: str) -> None:
+    """Sign in on meshcollab's login page, which then goes to `next_path`."""
+    await page.goto(f"{base_url}/login?next={next_path}")
+    await page.get_by_label("User name").fill(username)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+# What JupyterLab does with every API call: send the page config's token as `Authorization: token …`.
+JUPYTERLAB_API_CALL = """async () => {
+    const token = JSON.parse(document.getElementById('jupyter-config-data').textContent).token;
+    const headers = token ? { Authorization: 'token ' + token } : {};
+    return (await fetch('api/me', { headers })).status;
+}"""
+
+
+async def close_directory_not_found(page: Page) -> None:
+    """A signed-in user whose home the file browser cannot list gets a modal "Directory not found"
+    dialog (identity/contents, issue 4), which blocks every click. Close it, and say so."""
+    dialog = page.locator(".jp-Dialog", has_text="Directory not found")
+    try:
+        await dialog.wait_for(timeout=3000)
+    except Exception:
+        return
+    warnings.warn(f"{page.url}: JupyterLab showed 'Directory not found' (the file browser's root)", stacklevel=2)
+    await dialog.get_by_role("button", name="Close").click()
+
+
+async def open_notebook_signed_in(page: Page, base_url: str, user: tuple[str, str], path: str) -> None:
+    await sign_in(page, base_url, user[0], user[1], f"/lab/tree/{path}")
+    await page.wait_for_url(re.compile(r"/lab"), timeout=TIMEOUT_MS)
+    status = await page.evaluate(JUPYTERLAB_API_CALL)
+    if status == 403:
+        pytest.xfail(
+            "identity (issue 4): after signing in, JupyterLab's own API calls are refused (403): the page "
+            "config carries the server's token, JupyterLab sends it as 'Authorization: token …', and in "
+            "multi-user mode that token names no user, so JupyterLab stays blank"
+        )
+    await open_notebook(page, f"{base_url}/lab/tree/{path}")
+    await close_directory_not_found(page)

@@ -26,115 +26,97 @@ THREE_CELLS = nbformat.v4.new_notebook(
     # A kernelspec, so that JupyterLab starts the kernel instead of asking which one.
     metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
 )
-VIEWPORT = {"width": 1280, "height": 800}
 
-
-async def two_people(browser):
-    contexts = [await browser.new_context(viewport=VIEWPORT) for _ in range(2)]
-    pages = [await context.new_page() for context in contexts]
-    return contexts, pages
 
 
 async def test_two_people_type_in_the_same_cell_and_in_different_cells(
-    browser, server, einstein, folder, screenshot
+    server, new_page, einstein, folder, screenshot
 ):
     path = f"{folder}/together.ipynb"
     in_cs3 = f"{await einstein.home()}/{path}"
     await upload(einstein, in_cs3, THREE_CELLS)
     url = f"{server.url}/lab/tree/{path}?token={server.token}"
-    contexts, (a, b) = await two_people(browser)
-    try:
-        await asyncio.gather(open_notebook(a, url), open_notebook(b, url))
+    a, b = await new_page(), await new_page()
+    await asyncio.gather(open_notebook(a, url), open_notebook(b, url))
 
-        # The same cell, one after the other: each sees the other's typing.
-        await type_at_end(a, 0, "  # typed by A")
-        await expect_cell(b, 0, "a = 1  # typed by A")
-        await type_at_end(b, 0, "  # and by B")
-        await expect_cell(a, 0, "a = 1  # typed by A  # and by B")
+    # The same cell, one after the other: each sees the other's typing.
+    await type_at_end(a, 0, "  # typed by A")
+    await expect_cell(b, 0, "a = 1  # typed by A")
+    await type_at_end(b, 0, "  # and by B")
+    await expect_cell(a, 0, "a = 1  # typed by A  # and by B")
 
-        # Different cells at the same time.
-        await asyncio.gather(type_at_end(a, 1, " + 40"), type_at_end(b, 2, " * 7"))
-        expected = ["a = 1  # typed by A  # and by B", "b = 2 + 40", "c = 3 * 7"]
-        for page in (a, b):
-            for index, text in enumerate(expected):
-                await expect_cell(page, index, text)
+    # Different cells at the same time.
+    await asyncio.gather(type_at_end(a, 1, " + 40"), type_at_end(b, 2, " * 7"))
+    expected = ["a = 1  # typed by A  # and by B", "b = 2 + 40", "c = 3 * 7"]
+    for page in (a, b):
+        for index, text in enumerate(expected):
+            await expect_cell(page, index, text)
 
-        # The notebook in CS3 is what both of them see.
-        saved = await eventually_in_cs3(einstein, in_cs3, lambda nb: cell_sources(nb) == expected)
-        assert [cell["id"] for cell in saved["cells"]] == ["cell-a", "cell-b", "cell-c"]
-        assert [await cell_text(a, i) for i in range(3)] == expected
-        nbformat.validate(nbformat.from_dict(saved))
+    # The notebook in CS3 is what both of them see.
+    saved = await eventually_in_cs3(einstein, in_cs3, lambda nb: cell_sources(nb) == expected)
+    assert [cell["id"] for cell in saved["cells"]] == ["cell-a", "cell-b", "cell-c"]
+    assert [await cell_text(a, i) for i in range(3)] == expected
+    nbformat.validate(nbformat.from_dict(saved))
 
-        for name, page in (("A", a), ("B", b)):
-            await dismiss_notifications(page)
-            await expect(page.locator(".mc-RoomStatus")).to_have_attribute("data-save", "saved", timeout=30_000)
-            await screenshot(page, name)
-    finally:
-        for context in contexts:
-            await context.close()
+    for name, page in (("A", a), ("B", b)):
+        await dismiss_notifications(page)
+        await expect(page.locator(".mc-RoomStatus")).to_have_attribute("data-save", "saved", timeout=30_000)
+        await screenshot(page, name)
 
 
-async def test_the_room_status_shows_the_lock_and_the_save_state(browser, server, einstein, folder, screenshot):
+async def test_the_room_status_shows_the_lock_and_the_save_state(server, new_page, einstein, folder, screenshot):
     path = f"{folder}/status.ipynb"
     in_cs3 = f"{await einstein.home()}/{path}"
     await upload(einstein, in_cs3, THREE_CELLS)
-    context = await browser.new_context(viewport=VIEWPORT)
-    try:
-        page = await context.new_page()
-        await open_notebook(page, f"{server.url}/lab/tree/{path}?token={server.token}")
-        await type_at_end(page, 1, "  # saved by the room")
-        await eventually_in_cs3(einstein, in_cs3, lambda nb: "b = 2  # saved by the room" in cell_sources(nb))
+    page = await new_page()
+    await open_notebook(page, f"{server.url}/lab/tree/{path}?token={server.token}")
+    await type_at_end(page, 1, "  # saved by the room")
+    await eventually_in_cs3(einstein, in_cs3, lambda nb: "b = 2  # saved by the room" in cell_sources(nb))
 
-        # Saved, with the room's lock: in the toolbar (its accessible name says it all) ...
-        button = status_button(page)
-        await expect(page.locator(".mc-RoomStatus-saveLabel")).to_have_text(re.compile(r"^Saved"), timeout=30_000)
-        await expect(button).to_have_attribute("aria-label", re.compile(r"Saved to CS3 .*Lock held by meshcollab"))
-        lock = await einstein.locks.get(in_cs3)
-        assert lock is not None and lock.app_name == "meshcollab"
+    # Saved, with the room's lock: in the toolbar (its accessible name says it all) ...
+    button = status_button(page)
+    await expect(page.locator(".mc-RoomStatus-saveLabel")).to_have_text(re.compile(r"^Saved"), timeout=30_000)
+    await expect(button).to_have_attribute("aria-label", re.compile(r"Saved to CS3 .*Lock held by meshcollab"))
+    lock = await einstein.locks.get(in_cs3)
+    assert lock is not None and lock.app_name == "meshcollab"
 
-        # ... and in the details, opened from the command palette with the keyboard.
-        await page.keyboard.press("Control+Shift+C")
-        await page.keyboard.type("Show Room Status")
-        await page.keyboard.press("Enter")
-        details = page.locator(".mc-RoomDetails")
-        await expect(details).to_contain_text("held by meshcollab")
-        await expect(details).to_contain_text(re.compile(r"Last saved\s*at \d\d:\d\d"))
-        await expect(details).to_contain_text("can edit")
-        await dismiss_notifications(page)
-        await screenshot(page, "saved-details")
-        await page.keyboard.press("Escape")
-        await expect(details).to_have_count(0)
-    finally:
-        await context.close()
+    # ... and in the details, opened from the command palette with the keyboard.
+    await page.keyboard.press("Control+Shift+C")
+    await page.keyboard.type("Show Room Status")
+    await page.keyboard.press("Enter")
+    details = page.locator(".mc-RoomDetails")
+    await expect(details).to_contain_text("held by meshcollab")
+    await expect(details).to_contain_text(re.compile(r"Last saved\s*at \d\d:\d\d"))
+    await expect(details).to_contain_text("can edit")
+    await dismiss_notifications(page)
+    await screenshot(page, "saved-details")
+    await page.keyboard.press("Escape")
+    await expect(details).to_have_count(0)
 
 
 async def test_the_room_status_says_who_holds_the_lock_when_another_app_does(
-    browser, server, einstein, folder, screenshot
+    server, new_page, einstein, folder, screenshot
 ):
     path = f"{folder}/theirs.ipynb"
     in_cs3 = f"{await einstein.home()}/{path}"
     await upload(einstein, in_cs3, THREE_CELLS)
     await einstein.locks.set(in_cs3, "collabora-1", app_name="collabora", expiration=timedelta(hours=1))
-    context = await browser.new_context(viewport=VIEWPORT)
-    try:
-        page = await context.new_page()
-        await open_notebook(page, f"{server.url}/lab/tree/{path}?token={server.token}")
-        await expect(page.locator(".mc-RoomStatus")).to_have_attribute("data-save", "blocked", timeout=30_000)
-        await expect(page.locator(".mc-RoomStatus-saveLabel")).to_have_text("Cannot save: locked")
-        await expect(status_button(page)).to_have_attribute(
-            "aria-label", re.compile(r"locked by collabora \(user [^)]+\) until \d\d:\d\d")
-        )
-        await type_at_end(page, 0, "  # kept in the room")
-        await dismiss_notifications(page)
-        await status_button(page).click()  # the same details as the command, by mouse
-        await expect(page.locator(".mc-RoomDetails")).to_contain_text("collabora")
-        await screenshot(page, "locked-by-collabora")
-        await page.keyboard.press("Escape")
+    page = await new_page()
+    await open_notebook(page, f"{server.url}/lab/tree/{path}?token={server.token}")
+    await expect(page.locator(".mc-RoomStatus")).to_have_attribute("data-save", "blocked", timeout=30_000)
+    await expect(page.locator(".mc-RoomStatus-saveLabel")).to_have_text("Cannot save: locked")
+    await expect(status_button(page)).to_have_attribute(
+        "aria-label", re.compile(r"locked by collabora \(user [^)]+\) until \d\d:\d\d")
+    )
+    await type_at_end(page, 0, "  # kept in the room")
+    await dismiss_notifications(page)
+    await status_button(page).click()  # the same details as the command, by mouse
+    await expect(page.locator(".mc-RoomDetails")).to_contain_text("collabora")
+    await screenshot(page, "locked-by-collabora")
+    await page.keyboard.press("Escape")
 
-        # The other application lets go: the room saves what was typed meanwhile and says so.
-        await einstein.locks.unlock(in_cs3, "collabora-1", app_name="collabora")
-        await eventually_in_cs3(einstein, in_cs3, lambda nb: "a = 1  # kept in the room" in cell_sources(nb))
-        await expect(page.locator(".mc-RoomStatus")).to_have_attribute("data-save", "saved", timeout=30_000)
-        await screenshot(page, "saved-after-unlock")
-    finally:
-        await context.close()
+    # The other application lets go: the room saves what was typed meanwhile and says so.
+    await einstein.locks.unlock(in_cs3, "collabora-1", app_name="collabora")
+    await eventually_in_cs3(einstein, in_cs3, lambda nb: "a = 1  # kept in the room" in cell_sources(nb))
+    await expect(page.locator(".mc-RoomStatus")).to_have_attribute("data-save", "saved", timeout=30_000)
+    await screenshot(page, "saved-after-unlock")
