@@ -91,7 +91,8 @@ def normalize_notebook(nb: dict) -> dict:
     """A copy of `nb` as the merge works on it: sources as strings, metadata present, code cells with
     outputs and execution_count, nbformat 4.5 (ids are not assigned here)."""
     out = copy.deepcopy(nb)
-    out.setdefault("metadata", {})
+    if not isinstance(out.get("metadata"), dict):
+        out["metadata"] = {}
     out["nbformat"] = 4
     minor = out.get("nbformat_minor", 5)
     out["nbformat_minor"] = max(int(minor) if isinstance(minor, (int, float)) else 5, 5)
@@ -106,12 +107,12 @@ def _normalize_cell(cell: dict) -> dict:
     cell = dict(cell)
     cell.pop("execution_state", None)
     cell["source"] = source_text(cell.get("source", ""))
-    cell.setdefault("metadata", {})
+    if not isinstance(cell.get("metadata"), dict):
+        cell["metadata"] = {}
     ctype = cell.get("cell_type", "code")
     cell["cell_type"] = ctype
     if ctype == "code":
-        cell.setdefault("outputs", [])
-        if cell.get("outputs") is None:
+        if not isinstance(cell.get("outputs"), list):
             cell["outputs"] = []
         cell.setdefault("execution_count", None)
         if isinstance(cell["execution_count"], float):
