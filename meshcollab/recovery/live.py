@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import anyio
-from jupyter_ydoc import YNotebook
 from pycrdt import Doc
 
 ATTEMPTS_OFF_LOOP = 3
@@ -83,11 +82,11 @@ async def merge_into_room(
     the document the merged notebook (minimal Y operations: other clients keep their cursors).
     With `apply=False` it is a preview: the document is left as it is. `can_apply` is asked right
     before applying (e.g. the room is not closing); if it says no, `RoomGone` is raised."""
-    from meshcollab.merge import apply_notebook
+    from meshcollab.merge import apply_notebook, read_notebook
 
     for attempt in range(ATTEMPTS_OFF_LOOP + 1):
         state = doc.get_state()
-        ours = YNotebook(doc).get()
+        ours = read_notebook(doc)  # with every cell id, whatever nbformat_minor says
         if attempt < ATTEMPTS_OFF_LOOP:
             result = await anyio.to_thread.run_sync(_merge, base, theirs, ours, theirs_label, ours_label)
             if doc.get_state() != state:

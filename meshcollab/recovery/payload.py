@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 
-from jupyter_ydoc import YNotebook
 from pycrdt import Doc
+
+from meshcollab.merge import read_notebook
 
 
 class BadDocument(ValueError):
@@ -19,7 +20,7 @@ def notebook_from_update(update: bytes, what: str = "the document") -> dict:
     doc = Doc()
     try:
         doc.apply_update(update)
-        notebook = YNotebook(doc).get()
+        notebook = read_notebook(doc)  # with cell ids even where nbformat_minor < 5
     except Exception as error:  # noqa: BLE001 - a client can send any bytes
         raise BadDocument(f"{what} is not a Y update of a notebook: {error}") from None
     return _checked(notebook, what)
