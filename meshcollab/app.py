@@ -17,6 +17,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, List, Unicode, default, validate
 from traitlets.config import TraitError
 
+from meshcollab.auth.page_config import page_config_hook
 from meshcollab.collab import CollabSettings
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session, Unauthenticated
 from meshcollab.handlers.merge import merge_handlers
@@ -111,6 +112,12 @@ class MeshCollab(ExtensionApp):
         page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
         page_config.setdefault("disableRTC", False)
         page_config.setdefault("serverSideExecution", False)
+        # JupyterLab would hand Jupyter's token to every page it serves, and so to every signed-in
+        # user (in single-user mode: the server's CS3 user's powers). Pages use their cookie instead.
+        page_config["token"] = ""
+        self.settings["page_config_hook"] = page_config_hook(
+            self.serverapp.web_app.settings.get("page_config_hook")
+        )
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(

@@ -146,8 +146,12 @@ class CS3IdentityProvider(IdentityProvider):
             return sign_in
         if scheme in ("bearer", "token") and value:
             if self.token and value == self.token:
-                handler._token_authenticated = True
-                return self._server(meshcollab)
+                server = self._server(meshcollab)
+                if server is not None:
+                    handler._token_authenticated = True
+                    return server
+                # Multi-user mode: Jupyter's token names nobody; the cookie says who this is.
+                return self._cookie_sign_in(handler)
             if scheme == "token":
                 return None
             sign_in = await self._bearer(gateway, value)

@@ -42,10 +42,21 @@ from meshcollab.contents.paths import (
     parent_of,
 )
 from meshcollab.contents.uploads import ChunkedUploads
-from meshcollab.cs3 import AlreadyExists, Conflict, CS3Error, CS3Session, Locked, NotFound, Resource, Target
+from meshcollab.cs3 import (
+    AlreadyExists,
+    Conflict,
+    CS3Error,
+    CS3Session,
+    Locked,
+    NotFound,
+    Resource,
+    ResourceType,
+    Target,
+)
 from meshcollab.identity import NoCS3Session, current_session
 
 from meshcollab.auth.guests import guest_root
+from meshcollab.sharing.share_folder import share_folder_entries, share_folder_path
 
 T = TypeVar("T")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -232,8 +243,17 @@ class CS3ContentsManager(AsyncContentsManager):
         if not self.allow_hidden and is_hidden_path(api_path):
             raise HTTPError(404, f"No such file or directory: {api_path!r}")
         session = self.session()
-        target = (await self.user_root(session)).to_cs3(api_path)
-        resource = await self._cs3(session.files.stat(target), path=api_path, action="read", session=session)
+        root = await self.user_root(session)
+        target = root.to_cs3(api_path)
+        try:
+            resource = await self._cs3(session.files.stat(target), path=api_path, action="read", session=session)
+        except HTTPError as error:
+            # The share folder, when the gateway does not list it itself (meshcollab.sharing.share_folder).
+            if error.status_code != 404 or session.public_link is not None or type not in (None, "directory"):
+                raise
+            if root.to_api(await share_folder_path(session)) != api_path:
+                raise
+            return await self._share_folder_model(session, api_path, content)
         if not resource.is_file:
             if type not in (None, "directory"):
                 raise HTTPError(400, f"{api_path} is a directory, not a {type}", reason="bad type")
@@ -383,26 +403,38 @@ class CS3ContentsManager(AsyncContentsManager):
             entries = await self._cs3(
                 session.files.list(resource), path=api_path, action="list", session=session
             )
-            listing = []
-            for entry in entries:
-                name = entry.name
-                if not name or "/" in name or name in (".", ".."):
-                    continue
-                if not self.should_list(name) or (not self.allow_hidden and name.startswith(".")):
-                    continue
-                child_path = f"{api_path}/{name}" if api_path else name
-                child = self._base_model(child_path, entry)
-                if not entry.is_file:
-                    child["type"], child["size"] = "directory", None
-                elif name.endswith(".ipynb"):
-                    child["type"] = "notebook"
-                else:
-                    child["type"] = "file"
-                    child["mimetype"] = self._guess_mimetype(child_path, entry)
-                listing.append(child)
-            model["content"] = listing
+            model["content"] = self._listing(api_path, [(entry.name, entry) for entry in entries])
             model["format"] = "json"
         return model
+
+    async def _share_folder_model(self, session: CS3Session, api_path: str, content: bool) -> dict:
+        """The share folder as a read-only directory of the accepted shares' mount points."""
+        entries = await self._cs3(share_folder_entries(session), path=api_path, action="list", session=session)
+        model = self._base_model(api_path, Resource(id=None, path="", name="", type=ResourceType.CONTAINER))
+        model.update(type="directory", size=None, writable=False)
+        if content:
+            model["content"], model["format"] = self._listing(api_path, entries), "json"
+        return model
+
+    def _listing(self, api_path: str, entries: list[tuple[str, Resource]]) -> list[dict]:
+        """The models (without content) of a folder's entries, by name."""
+        listing = []
+        for name, entry in entries:
+            if not name or "/" in name or name in (".", ".."):
+                continue
+            if not self.should_list(name) or (not self.allow_hidden and name.startswith(".")):
+                continue
+            child_path = f"{api_path}/{name}" if api_path else name
+            child = self._base_model(child_path, entry)
+            if not entry.is_file:
+                child["type"], child["size"] = "directory", None
+            elif name.endswith(".ipynb"):
+                child["type"] = "notebook"
+            else:
+                child["type"] = "file"
+                child["mimetype"] = self._guess_mimetype(child_path, entry)
+            listing.append(child)
+        return listing
 
     async def _file_model(
         self,

@@ -19,10 +19,10 @@ from meshcollab.contents.errors import http_error
 from meshcollab.cs3 import CS3Error, CS3Session, ResourceId, ShareState
 from meshcollab.identity import current_session
 
+from .share_folder import share_folder_path
 from .models import ROLES, UserNames, link_json, received_json, share_json, user_json
 
 STATES = {"pending": ShareState.PENDING, "accepted": ShareState.ACCEPTED, "rejected": ShareState.REJECTED}
-SHARE_FOLDER = "MyShares"  # where Reva's gateway mounts accepted shares in the recipient's home
 
 
 def json_object(body: bytes | None) -> dict:
@@ -181,8 +181,8 @@ class ReceivedSharesHandler(SharingHandler):
     async def received(self, share, names: UserNames) -> dict:
         path = None
         if share.state is ShareState.ACCEPTED and share.mount_point:
-            home = await self.cs3(self.session.home(), action="open", path="")
-            path = await self.contents_manager.api_path(f"{home}/{SHARE_FOLDER}/{share.mount_point}")
+            folder = await self.cs3(share_folder_path(self.session), action="open", path="")
+            path = await self.contents_manager.api_path(f"{folder}/{share.mount_point}")
         name = share.mount_point
         if share.share.resource_id is not None:
             try:

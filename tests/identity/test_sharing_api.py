@@ -63,7 +63,11 @@ async def test_shares_from_creation_to_revocation(multi_user_server, owner, modu
         }
         assert created[first]["id"] in states["accepted"] and created[second]["id"] in states["rejected"]
 
-        # "Shared with me" opens the owner's room: one room per resource.
+        # "Shared with me" is a folder JupyterLab can list, and opens the owner's room.
+        shared_with_me = await marie.contents("MyShares")
+        assert shared_with_me.status_code == 200, shared_with_me.text
+        assert first in [entry["name"] for entry in shared_with_me.json()["content"]]
+        assert second not in [entry["name"] for entry in shared_with_me.json()["content"]]
         room = await einstein.rooms().open(f"{module_folder}/{first}")
         assert await marie.rooms().open(f"MyShares/{first}") == room
 

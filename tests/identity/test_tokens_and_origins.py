@@ -21,7 +21,7 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from meshcollab.auth.members import ACCESS_REVOKED
-from meshcollab.cs3 import EDITOR, CS3Config, CS3Gateway
+from meshcollab.cs3 import EDITOR, VIEWER, CS3Config, CS3Gateway
 from meshcollab.embedded_store import StoreProcess
 
 pytestmark = pytest.mark.anyio
@@ -51,7 +51,7 @@ async def test_bearer_cs3_tokens_work_and_forged_ones_are_refused(multi_user_ser
     forged_claims = {**jwt.decode(marie.token, options={"verify_signature": False}), "exp": time.time() + 3600}
     forgeries = {
         "garbage": "not-a-token",
-        "wrong signature": jwt.encode(forged_claims, "not-the-store-secret", algorithm="HS256"),
+        "wrong signature": jwt.encode(forged_claims, "not-the-store-secret-but-long-enough-for-hs256", algorithm="HS256"),
         "altered payload": marie.token.rsplit(".", 2)[0]
         + "."
         + base64.urlsafe_b64encode(json.dumps({**forged_claims, "sub": "einstein"}).encode()).decode().rstrip("=")
@@ -111,10 +111,19 @@ async def test_a_cookie_authenticated_post_needs_the_xsrf_token(multi_user_serve
         await browser.aclose()
 
 
-async def test_only_allowed_users_may_run_code(multi_user_server):
+async def test_only_allowed_users_may_run_code(multi_user_server, owner, gateway, module_folder):
     richard = basic_actor(multi_user_server.url, "richard", "superfluidity")  # code_execution_users
     einstein = basic_actor(multi_user_server.url, "einstein", "relativity")
+    name = f"viewed-{uuid.uuid4().hex[:6]}.ipynb"
+    resource = await owner.files.write(f"{await owner.home()}/{module_folder}/{name}", NOTEBOOK)
+    richard_cs3 = await gateway.login_basic("richard", "superfluidity")
+    await richard_cs3.shares.accept((await owner.shares.create(resource.id, richard_cs3.user, VIEWER)).id)
     try:
+        # Even a user who may run code gets no kernel on a notebook they may only view.
+        kernel_on_viewed = await richard.post(
+            "/api/sessions", json={"path": f"MyShares/{name}", "type": "notebook", "kernel": {"name": "python3"}}
+        )
+        assert kernel_on_viewed.status_code == 403, kernel_on_viewed.text
         answer = await richard.get("/api/kernels")
         assert answer.status_code == 200, answer.text
         assert (await richard.get("/api/sessions")).status_code == 200
