@@ -48,6 +48,12 @@ def outside_version(first_cell: str, new_cell: str | None = None) -> bytes:
     return json.dumps(theirs).encode()
 
 
+async def new_notebook(session, workdir: str) -> tuple[str, str]:
+    """`nb.ipynb` in the test's folder: its path and its room."""
+    path = f"{workdir}/nb.ipynb"
+    return path, room_id(await session.files.write(path, json.dumps(NOTEBOOK).encode()))
+
+
 async def file_notebook(session, path) -> dict:
     return parse_notebook(await read_stable(session, path))
 
@@ -64,9 +70,7 @@ async def _copy_has(session, path, text) -> bool:
 async def test_an_outside_change_while_active_is_merged_into_the_room_and_saved(
     tmp_path, einstein, outsider, workdir
 ):
-    path = f"{workdir}/nb.ipynb"
-    resource = await einstein.files.write(path, json.dumps(NOTEBOOK).encode())
-    room = room_id(resource)
+    path, room = await new_notebook(einstein, workdir)
     async with collab(tmp_path, einstein) as c, c.server.client(room=room) as client:
         live = c.server.registry.get(room)
         theirs = await write_ignoring_the_lock(outsider, path, outside_version("# Theirs", "added = 1"))
@@ -93,9 +97,7 @@ async def _file_is(session, path, expected) -> bool:
 async def test_both_sides_editing_one_line_is_a_reported_conflict_that_keeps_both(
     tmp_path, einstein, outsider, workdir
 ):
-    path = f"{workdir}/nb.ipynb"
-    resource = await einstein.files.write(path, json.dumps(NOTEBOOK).encode())
-    room = room_id(resource)
+    path, room = await new_notebook(einstein, workdir)
     async with collab(tmp_path, einstein) as c, c.server.client(room=room) as client:
         theirs = copy.deepcopy(NOTEBOOK)
         theirs["cells"][1]["source"] = "x = 'theirs'"
@@ -135,9 +137,7 @@ async def test_a_text_file_changed_outside_is_kept_and_the_room_state_goes_to_a_
 async def test_an_invalid_notebook_in_cs3_is_not_overwritten_and_the_room_state_goes_to_a_copy_until_fixed(
     tmp_path, einstein, outsider, workdir
 ):
-    path = f"{workdir}/nb.ipynb"
-    resource = await einstein.files.write(path, json.dumps(NOTEBOOK).encode())
-    room = room_id(resource)
+    path, room = await new_notebook(einstein, workdir)
     async with collab(tmp_path, einstein) as c, c.server.client(room=room) as client:
         live = c.server.registry.get(room)
         await write_ignoring_the_lock(outsider, path, b'{"cells": [ broken')
@@ -165,9 +165,7 @@ async def test_an_invalid_notebook_in_cs3_is_not_overwritten_and_the_room_state_
 async def test_an_outside_change_while_the_room_was_closed_is_merged_on_activation(
     tmp_path, einstein, outsider, workdir
 ):
-    path = f"{workdir}/nb.ipynb"
-    resource = await einstein.files.write(path, json.dumps(NOTEBOOK).encode())
-    room = room_id(resource)
+    path, room = await new_notebook(einstein, workdir)
     async with collab(tmp_path, einstein, room_close_delay=0.05) as c:
         async with c.server.client(room=room) as client:
             edit(client.doc, "notebook", "\nfirst = 1")
@@ -195,11 +193,9 @@ async def test_an_outside_change_while_the_room_was_closed_is_merged_on_activati
 async def test_a_room_closing_while_another_app_holds_the_lock_writes_a_conflict_copy_and_says_so(
     tmp_path, einstein, outsider, workdir
 ):
-    path = f"{workdir}/nb.ipynb"
-    resource = await einstein.files.write(path, json.dumps(NOTEBOOK).encode())
+    path, room = await new_notebook(einstein, workdir)
     before = await outsider.files.stat(path)
     await outsider.locks.set(path, "wopi-1", expiration=None, app_name="collabora")
-    room = room_id(resource)
     async with collab(tmp_path, einstein, room_close_delay=0.05) as c:
         async with c.server.client(room=room) as client:
             await eventually(lambda: client.notices("save-blocked"))
@@ -220,9 +216,7 @@ async def test_a_room_closing_while_another_app_holds_the_lock_writes_a_conflict
 
 
 async def test_an_idle_room_finds_an_outside_change_by_itself(tmp_path, einstein, outsider, workdir):
-    path = f"{workdir}/nb.ipynb"
-    resource = await einstein.files.write(path, json.dumps(NOTEBOOK).encode())
-    room = room_id(resource)
+    path, room = await new_notebook(einstein, workdir)
     async with collab(tmp_path, einstein, lock_ttl=1.5) as c, c.server.client(room=room) as client:
         await write_ignoring_the_lock(outsider, path, outside_version("# Theirs"))
         # Nobody types: no snapshot is refused; the room looks at the file's etag now and then.
