@@ -8,8 +8,10 @@ shift the ids of the others (a position-derived id would). Duplicate ids are mad
 whose ids are all foreign (a room re-created from a file without ids gives its cells new uuids). It
 aligns that side's cells with a reference notebook whose ids count and gives each matched cell the
 reference cell's id, so an edited cell is recognised as the same cell rather than as one deleted and
-one inserted. The alignment is nbdime's: its multilevel cell matching (approximate, then moderate,
-then strict comparison of source and outputs) is exactly the heuristic needed here, and well tested.
+one inserted. Identical cells are paired first (difflib); between them, nbdime's multilevel cell
+matching (approximate, then moderate, then strict comparison of source and outputs) is the heuristic
+needed here, and well tested; what it leaves unpaired in a gap with as many cells on both sides is
+paired by position.
 """
 
 from __future__ import annotations
@@ -74,26 +76,58 @@ def ensure_cell_ids(nb: dict) -> dict:
     return out
 
 
+def strip_derived_ids(nb: dict) -> dict:
+    """A copy of `nb` without the ids that `ensure_cell_ids` derived from the cells' content.
+
+    Such an id names content, not a cell: the same cell edited would have another. The merge drops
+    them and finds those cells by alignment instead, so passing it notebooks that went through
+    `ensure_cell_ids` first gives the same result as passing them without ids.
+    """
+    out = copy.deepcopy(nb)
+    occurrences: dict[tuple[str, str], int] = {}
+    for cell in out.get("cells") or []:
+        key = (str(cell.get("cell_type", "")), source_text(cell.get("source", "")))
+        n = occurrences.get(key, 0)
+        occurrences[key] = n + 1
+        if cell.get("id") == _derived_id(key[0], key[1], str(n), ""):
+            del cell["id"]
+    return out
+
+
 def has_all_ids(nb: dict) -> bool:
     ids = [c.get("id") for c in nb.get("cells") or []]
     return all(isinstance(i, str) and _VALID_ID.match(i) for i in ids) and len(set(ids)) == len(ids)
 
 
-# nbdime compares every cell of a gap with every other, with costly comparisons: gaps larger than this
-# (cells on one side times cells on the other) are left unmatched rather than block the caller.
+# nbdime compares every cell of a gap with every other, with costly comparisons: in gaps larger than this
+# (cells on one side times cells on the other) it is not asked, rather than block the caller.
 _ALIGN_GAP_LIMIT = 2_500
 
 
 def _cell_pairs(base_cells: list[dict], side_cells: list[dict]) -> list[tuple[int, int]]:
     """(base index, side index) of the cells that correspond: identical cells first (difflib on type
-    and source), then, in each gap between them, the cells nbdime's notebook diff matches."""
+    and source), then in each gap between them the cells nbdime's notebook diff matches, then what is
+    left of a gap with as many cells on both sides, by position (nbdime is strict with short sources:
+    it does not match ``print(x)`` with ``print(x, y)``; a cell edited in place is the likelier story)."""
     keys_a = [(c.get("cell_type"), source_text(c.get("source", ""))) for c in base_cells]
     keys_b = [(c.get("cell_type"), source_text(c.get("source", ""))) for c in side_cells]
     pairs: list[tuple[int, int]] = []
     i = j = 0
     for a, b, size in SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_matching_blocks():
-        if a > i and b > j and (a - i) * (b - j) <= _ALIGN_GAP_LIMIT:
-            pairs.extend((i + x, j + y) for x, y in _nbdime_pairs(base_cells[i:a], side_cells[j:b]))
+        if a > i and b > j:
+            gap_a, gap_b = base_cells[i:a], side_cells[j:b]
+            found = _nbdime_pairs(gap_a, gap_b) if len(gap_a) * len(gap_b) <= _ALIGN_GAP_LIMIT else []
+            pi = pj = 0
+            for x, y in [*found, (len(gap_a), len(gap_b))]:
+                if x - pi == y - pj:  # as many cells left on both sides between two matches
+                    pairs.extend(
+                        (i + pi + k, j + pj + k)
+                        for k in range(x - pi)
+                        if gap_a[pi + k].get("cell_type") == gap_b[pj + k].get("cell_type")
+                    )
+                if x < len(gap_a):
+                    pairs.append((i + x, j + y))
+                pi, pj = x + 1, y + 1
         pairs.extend((a + k, b + k) for k in range(size))
         i, j = a + size, b + size
     return pairs

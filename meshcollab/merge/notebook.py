@@ -44,7 +44,15 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from .ids import carry_ids, carry_ids_renaming, ensure_cell_ids, has_all_ids, shares_ids, source_text
+from .ids import (
+    carry_ids,
+    carry_ids_renaming,
+    ensure_cell_ids,
+    has_all_ids,
+    shares_ids,
+    source_text,
+    strip_derived_ids,
+)
 from .text import merge_text
 
 CONFLICT_KINDS = ("source", "metadata", "outputs", "delete-vs-edit", "notebook-metadata")
@@ -133,15 +141,15 @@ def _prepare(base: dict, theirs: dict, ours: dict) -> tuple[dict, dict, dict]:
     ours (the room was re-created from a file without ids and gave its cells new ones), takes ours'
     ids by cell alignment; theirs follows the base's renames, and takes the base's ids by alignment
     if it has none. (A theirs whose ids all differ from the base's is taken at its word: it replaced
-    every cell.)
+    every cell.) Ids that `ensure_cell_ids` derived from content count as none.
     """
     ours = normalize_notebook(ours)
     ours = ours if has_all_ids(ours) else ensure_cell_ids(ours)
-    base = normalize_notebook(base)
+    base = strip_derived_ids(normalize_notebook(base))
     renames: dict[str, str] = {}
     if not has_all_ids(base) or not shares_ids(base, ours):
         base, renames = carry_ids_renaming(ours, base, replace=has_all_ids(base))
-    theirs = normalize_notebook(theirs)
+    theirs = strip_derived_ids(normalize_notebook(theirs))
     if renames:
         for cell in theirs["cells"]:
             if cell.get("id") in renames:

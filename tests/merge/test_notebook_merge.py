@@ -417,3 +417,17 @@ def test_both_sides_adding_a_cell_with_the_same_id_and_different_types_keeps_our
     assert result.notebook["cells"][-1]["cell_type"] == "code"
     assert [(c.cell_id, c.kind) for c in result.conflicts] == [("new", "metadata")]
     _valid(result.notebook)
+
+
+def test_ids_derived_by_ensure_cell_ids_before_the_merge_count_as_none():
+    """Callers may pass notebooks through `ensure_cell_ids` first: an edited cell is still matched."""
+    doc = Doc()
+    YNotebook(doc).set(nbformat.reads(_v44(BASE), as_version=4))
+    ours = read_notebook(doc)
+    base = nbformat.reads(_v44(BASE), as_version=4)
+    theirs = nbformat.reads(_v44(_with(BASE, "c", source="print(x, 'edited')")), as_version=4)
+    plain = merge_notebooks(base, theirs, ours)
+    derived = merge_notebooks(ensure_cell_ids(base), ensure_cell_ids(theirs), ours)
+    assert derived == plain
+    assert derived.conflicts == [] and _ids(derived.notebook) == _ids(ours)
+    assert derived.notebook["cells"][2]["source"] == "print(x, 'edited')"
