@@ -16,6 +16,7 @@ import sqlite3
 import anyio
 import nbformat
 import pytest
+from tornado.httpclient import HTTPClientError
 from jupyter_rooms import JupyterRooms
 from notebook_edits import upload
 from recovering_client import (
@@ -296,3 +297,37 @@ async def test_offline_edits_merge_natively_after_the_history_was_compacted_past
         await saved_as(einstein, path, final)
     finally:
         compacting.stop()
+
+
+async def test_a_file_replaced_while_a_client_was_offline_gets_its_edits_through_the_recover_path(
+    server, einstein, outsider, folder
+):
+    path, rooms, alice, bob = await two_editors(server, einstein, folder)
+    edits = add_cells(alice.doc, "alice online", 2)
+    synced = await converged([alice.doc, bob.doc])
+    await saved_as(einstein, path, synced)
+    alice.go_offline()
+    bob.go_offline()
+    await room_closed(einstein, path)
+
+    # Another tool replaces the file: a new resource at the same path (a new room), with a change.
+    replacement = await notebook_in_cs3(outsider, path)
+    replacement["cells"][0]["source"] = "# Replaced by another tool"
+    await outsider.files.delete(path)
+    await outsider.files.write(path, json.dumps(replacement).encode())
+    edits.append("# Replaced by another tool")
+
+    edits += add_cells(alice.doc, "alice offline", 5)
+    with pytest.raises(HTTPClientError) as refused:
+        await alice.reconnect()  # the old room's file is gone: its websocket is refused
+    assert refused.value.code == 404
+    # The frontend asks the session endpoint again: the path is another file (another fileId) now.
+    old_room = alice.room
+    assert await rooms.open(alice.path) != old_room
+    await alice.recover()
+    assert alice.room != old_room and alice.recovered["method"] == "merge"
+    bob = OfflineEditor(rooms, alice.path, "bob")
+    await bob.join()
+    final = await converged([alice.doc, bob.doc])
+    assert_every_edit_once(final, edits)
+    await saved_as(einstein, path, final)
