@@ -310,7 +310,10 @@ async def saturation(server: BenchServer, plan: Plan, tag: str, rooms: int, clie
         writers += [member.become_writer(position) for position, member in enumerate(joined)]
     best = {"deliveries": 0.0, "updates_per_room": 0.0, "limit": "not reached"}
     try:
-        for rate in plan.w2_rates:
+        # each rate once, and once more if it fails (one stall on a shared machine ends no ramp)
+        for rate in [rate for rate in plan.w2_rates for _ in (0, 1)]:
+            if best.get("passed") == rate:
+                continue
             typists = Typists(writers, rate)
             await typists.run(0.5)
             await until(lambda: ledger.deliveries >= ledger.expected(clients - 1), DRAIN_TIMEOUT)
@@ -333,12 +336,16 @@ async def saturation(server: BenchServer, plan: Plan, tag: str, rooms: int, clie
                 flush=True,
             )
             if not drained or p99 > LATENCY_LIMIT:
-                best["limit"] = "p99 > 100 ms" if drained else "deliveries lost"
-                break
+                if best.get("failed") == rate:
+                    best["limit"] = "p99 > 100 ms" if drained else "deliveries lost"
+                    break
+                best["failed"] = rate
+                continue
             best = {
                 "deliveries": achieved,
                 "updates_per_room": typists.typed / plan.w2_step_seconds / rooms,
                 "limit": "not reached",
+                "passed": rate,
             }
             if cpu.share > 0.9:
                 best["limit"] = "load generator saturated"
@@ -516,7 +523,7 @@ async def w5(server: BenchServer, results: Results, plan: Plan, tag: str) -> Non
         client.leave()
         if typed != keystrokes:
             raise RuntimeError(f"{server.name}: reopened {name} with {typed} keystrokes, expected {keystrokes}")
-        if any("out-of-sync" in line for line in server.output):
+        if any("out-of-sync" in line and name in line for line in server.output):
             raise RuntimeError(f"{server.name}: the stored history of {name} did not match the file")
         results.add("W5", f"reopen after {keystrokes:,} keystrokes (ms)", server.name, reopen * 1000)
         results.add("W5", f"stored bytes per keystroke after {keystrokes:,}", server.name, stored / keystrokes)
