@@ -161,14 +161,14 @@ class RecoverHandler(MergeAPIHandler):
         if isinstance(document, dict) and "update" in document and session_id:
             async with self.room_of(resource, may_write) as room:
                 if session_id == room.history_id:
-                    await self._apply_native(room, document)
+                    changed = await self._apply_native(room, document)
                     self.answer(
                         {
                             "fileId": resource.id.encode(),
                             "room": room.id,
                             "sessionId": room.history_id,
                             "method": "crdt",
-                            "changed": True,
+                            "changed": changed,
                             "conflicts": [],
                             "changes": [],
                         }
@@ -187,16 +187,19 @@ class RecoverHandler(MergeAPIHandler):
         self.log.info("Room %s: recovered %s's edits (%d conflicts)", room.id, user, len(conflicts))
         self.answer(_result(room, resource, outcome, method="merge", base=base_kind))
 
-    async def _apply_native(self, room: Room, document: dict) -> None:
+    async def _apply_native(self, room: Room, document: dict) -> bool:
+        """The document is of the room's own history: the CRDT merges it (whether it changed the room)."""
         try:
             update = decode_update(document["update"])
         except BadDocument as error:
             raise web.HTTPError(400, str(error)) from None
+        before = room.doc.get_state()
         try:
             room.doc.apply_update(update)
         except (ValueError, RuntimeError) as error:
             raise web.HTTPError(400, f"the document is not a valid Y update: {error}") from None
         await room.flushed()
+        return room.doc.get_state() != before
 
 
 class MergeHandler(MergeAPIHandler):

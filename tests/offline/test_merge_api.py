@@ -140,3 +140,27 @@ async def test_a_viewer_may_preview_but_not_apply_and_bad_input_is_a_400(server,
     assert bad.status_code == 400
     not_a_notebook = await post(server, f"/api/meshcollab/merge/apply/{folder}/nothing.txt", {"notebook": theirs})
     assert not_a_notebook.status_code == 400
+
+
+async def test_a_document_of_the_rooms_own_history_is_recovered_by_the_crdt(server, einstein, folder):
+    path = f"{await einstein.home()}/{folder}/nb.ipynb"
+    await upload(einstein, path)
+    rooms = JupyterRooms(server.url, server.headers)
+    alice, bob = OfflineEditor(rooms, f"{folder}/nb.ipynb", "alice"), OfflineEditor(rooms, f"{folder}/nb.ipynb", "bob")
+    await alice.join()
+    await bob.join()
+    alice.go_offline()
+    edits = add_cells(alice.doc, "alice offline", 3)
+    body = {
+        "document": {"update": base64.b64encode(alice.doc.get_update()).decode()},
+        "sessionId": alice.session_id,
+    }
+    answer = await post(server, f"/api/meshcollab/recover/{folder}/nb.ipynb", body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["method"] == "crdt" and answer.json()["changed"] is True
+    await eventually(lambda: all(edit in json.dumps(notebook(bob.doc)) for edit in edits))
+    again = await post(server, f"/api/meshcollab/recover/{folder}/nb.ipynb", body)
+    assert again.json()["changed"] is False  # the same document twice: nothing new
+    await alice.reconnect()
+    final = await converged([alice.doc, bob.doc])
+    assert_every_edit_once(final, edits)
