@@ -120,3 +120,32 @@ async def test_the_room_status_says_who_holds_the_lock_when_another_app_does(
     await eventually_in_cs3(einstein, in_cs3, lambda nb: "a = 1  # kept in the room" in cell_sources(nb))
     await expect(page.locator(".mc-RoomStatus")).to_have_attribute("data-save", "saved", timeout=30_000)
     await screenshot(page, "saved-after-unlock")
+
+
+async def test_offline_edits_are_counted_and_reach_everyone_when_back(server, new_page, einstein, folder, screenshot):
+    path = f"{folder}/offline.ipynb"
+    in_cs3 = f"{await einstein.home()}/{path}"
+    await upload(einstein, in_cs3, THREE_CELLS)
+    url = f"{server.url}/lab/tree/{path}?token={server.token}"
+    a, b = await new_page(), await new_page()
+    await asyncio.gather(open_notebook(a, url), open_notebook(b, url))
+    status = a.locator(".mc-RoomStatus")
+    # A kernel still starting when the network goes fails with a modal dialog that takes the keyboard.
+    await expect(a.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))).to_be_visible(timeout=60_000)
+
+    await a.context.set_offline(True)
+    await expect(status).to_have_attribute("data-connection", "offline", timeout=30_000)
+    await type_at_end(a, 1, "  # typed offline")
+    await expect(status).not_to_have_attribute("data-pending", "0")
+    await expect(a.locator(".mc-RoomStatus-offline")).to_have_text(re.compile(r"^Offline: \d+ edits? waiting to sync$"))
+    await dismiss_notifications(a)
+    await screenshot(a, "offline")
+    await expect_cell(b, 1, "b = 2")  # nothing reached the room
+
+    await a.context.set_offline(False)
+    await expect_cell(b, 1, "b = 2  # typed offline")
+    await expect(status).to_have_attribute("data-connection", "online", timeout=30_000)
+    await expect(status).to_have_attribute("data-pending", "0", timeout=30_000)
+    await expect(a.locator(".mc-RoomStatus-offline")).to_have_count(0)
+    await eventually_in_cs3(einstein, in_cs3, lambda nb: "b = 2  # typed offline" in cell_sources(nb))
+    await screenshot(a, "back-online")
