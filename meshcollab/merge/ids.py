@@ -116,7 +116,8 @@ def _cell_pairs(base_cells: list[dict], side_cells: list[dict]) -> list[tuple[in
     for a, b, size in SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_matching_blocks():
         if a > i and b > j:
             gap_a, gap_b = base_cells[i:a], side_cells[j:b]
-            found = _nbdime_pairs(gap_a, gap_b) if len(gap_a) * len(gap_b) <= _ALIGN_GAP_LIMIT else []
+            # One cell against one: position decides anyway, nbdime need not be asked.
+            found = _nbdime_pairs(gap_a, gap_b) if 1 < len(gap_a) * len(gap_b) <= _ALIGN_GAP_LIMIT else []
             pi = pj = 0
             for x, y in [*found, (len(gap_a), len(gap_b))]:
                 if x - pi == y - pj:  # as many cells left on both sides between two matches
