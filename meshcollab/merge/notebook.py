@@ -25,15 +25,17 @@ Where nbdime serves, and where it does not:
   is used when ids do not match across the inputs (notebooks without ids, nbformat < 4.5, or a room
   that gave its cells new ids): it carries ours' ids to the base and the base's to theirs
   (`ids.carry_ids`). That heuristic is the hard, well-tested part of nbdime and exactly what is
-  needed there. It is slow on large notebooks (about a second for 300 cells), so it runs only then.
-- nbdime's *merge* (`nbdime.merging.merge_notebooks` and its decisions) is not used. It matches cells
-  by content similarity, not by id, so a cell edited on both sides can be taken for two cells; it
-  places concurrent insertions and marks conflicts through strategies designed for its interactive
-  mergetool; its inline source conflicts come from running ``git merge-file`` in a subprocess (or, as a
-  fallback, mark the whole cell as one conflict), with no character-level resolution; and it reports
-  conflicts as decisions on JSON paths, not as the per-cell list a live room needs. The rules above,
-  which the room relies on (ids, deterministic placement, outputs following their source, ours winning
-  on metadata with theirs recorded), are shorter and clearer written directly over ids.
+  needed there. It is slow (a second to compare 300 cells with 300), so it is asked only about the
+  cells between identical ones, and only when ids do not match.
+- nbdime's *merge* (`nbdime.merging.merge_notebooks` and its decisions) is not used. It aligns cells
+  with a sequence diff (the id is only the strictest of its four cell predicates), so a moved cell is
+  a deletion plus an insertion, and a cell moved on one side and edited on the other comes out as a
+  conflict or twice; it places concurrent insertions and marks conflicts through strategies made for
+  its interactive mergetool; its inline source conflicts come from ``git merge-file`` run in a
+  subprocess (or, without git, the whole cell as one conflict), with no merge within lines; and it
+  reports conflicts as decisions on JSON paths, not the per-cell list a live room needs. The rules
+  above (ids, moves, deterministic placement, outputs following their source, ours winning on
+  metadata with theirs recorded) are shorter and clearer written directly over ids.
 """
 
 from __future__ import annotations
