@@ -31,8 +31,8 @@ Where nbdime serves, and where it does not:
   with a sequence diff (the id is only the strictest of its four cell predicates), so a moved cell is
   a deletion plus an insertion, and a cell moved on one side and edited on the other comes out as a
   conflict or twice; it places concurrent insertions and marks conflicts through strategies made for
-  its interactive mergetool; its inline source conflicts come from ``git merge-file`` run in a
-  subprocess (or, without git, the whole cell as one conflict), with no merge within lines; and it
+  its interactive mergetool; its inline source conflicts come from ``git merge-file`` or ``diff3``
+  run in a subprocess (with neither, the whole cell is one conflict), with no merge within lines; it
   reports conflicts as decisions on JSON paths, not the per-cell list a live room needs. The rules
   above (ids, moves, deterministic placement, outputs following their source, ours winning on
   metadata with theirs recorded) are shorter and clearer written directly over ids.
