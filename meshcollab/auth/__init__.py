@@ -6,6 +6,10 @@ request ─► CS3IdentityProvider (meshcollab.identity_provider) ─► SignIn 
                                     │                                   └► set_current_session
                                     └► CS3Authorizer (authorizer.py): kernels, terminals, guests
 room websocket ─► RoomMembers (members.py): writer sessions for the room's files, permission re-checks
+
+login.py: the login and logout pages; throttle.py: slowing down wrong passwords; guests.py: a link
+guest's Jupyter paths (the linked resource only); page_config.py: JupyterLab's page config per user.
+The sharing API and joining by link are in meshcollab.sharing (README.md there).
 """
 
 from .authorizer import CS3Authorizer

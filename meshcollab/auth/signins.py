@@ -37,7 +37,10 @@ def guest_user(session: CS3Session, guest_id: str) -> User:
     """The Jupyter identity of a link guest: a guest of its own, not the link's creator (whose user the
     gateway's guest token carries)."""
     link = session.public_link
-    shown = f"Guest ({link.display_name})" if link is not None and link.display_name else "Guest"
+    # A link's display name defaults to its token (as Reva): a secret that must not reach the others
+    # in the room, so only a name its owner gave it is shown.
+    named = link is not None and link.display_name and link.display_name != link.token
+    shown = f"Guest ({link.display_name})" if named else "Guest"
     return User(username=f"guest-{guest_id}", name=shown, display_name=shown, initials="G")
 
 

@@ -5,6 +5,7 @@ the password and opens JupyterLab on the notebook."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import nbformat
@@ -55,7 +56,8 @@ async def test_a_guest_with_the_password_joins_the_room_and_reaches_nothing_else
             "name": name,
         }
         me = (await guest.get("/api/me")).json()["identity"]
-        assert me["username"].startswith("guest-") and me["display_name"].startswith("Guest")
+        assert me["username"].startswith("guest-") and me["display_name"] == "Guest"
+        assert link["token"] not in json.dumps(me)  # the token is a secret: not a name others see
 
         # The cookie works for the session endpoint and the room; an editor link edits.
         opened = await guest.open_session(answer["path"])
