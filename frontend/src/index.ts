@@ -129,6 +129,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
           panel.toolbar.addItem('meshcollab-room-status', item);
         const banner = new ReadOnlyBanner(model, trans);
         panel.contentHeader.addWidget(banner);
+        // A viewer's typing is dropped by the room: do not let the editors take it in the first place.
+        const applyReadOnly = () => {
+          if (model.status.readOnly) {
+            for (const cell of panel.content.widgets) {
+              cell.readOnly = true;
+            }
+          }
+        };
+        model.changed.connect(applyReadOnly);
+        panel.content.model?.cells.changed.connect(() => requestAnimationFrame(applyReadOnly));
+        applyReadOnly();
         const view = { model, items: [item] };
         views.add(view);
         return new DisposableDelegate(() => {

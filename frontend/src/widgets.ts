@@ -118,6 +118,7 @@ export class RoomStatusItem extends Widget {
     this.node.dataset.save = status.save.kind;
     this.node.dataset.connection = status.connection;
     this.node.dataset.pending = String(status.pendingEdits);
+    this.node.dataset.synced = String(status.synced);
     // Screen readers hear changes of state, not every clock tick.
     const spoken = `${save.label}${connection ? '. ' + connection : ''}`;
     if (spoken !== this._spoken) {

@@ -87,6 +87,7 @@ async def test_a_viewer_sees_the_banner_and_live_edits_and_her_typing_changes_no
     await type_at_end(m, 1, "  # marie tries", force=True)
     await anyio.sleep(3)
     await expect_cell(e, 1, "b = 2")
+    await expect_cell(m, 1, "b = 2")  # her editors are read-only: the keys did nothing
     saved = await eventually_in_cs3(einstein, in_cs3, lambda nb: "a = 1  # einstein live" in cell_sources(nb))
     assert "marie tries" not in str(cell_sources(saved))
     assert "marie tries" not in str(cell_sources(await notebook_in_cs3(einstein, in_cs3)))
