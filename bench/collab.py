@@ -761,7 +761,8 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float) -> 
         f"pycrdt {pycrdt.__version__}, jupyter_server_ydoc {jupyter_server_ydoc.__version__}; meshcollab "
         f"{_commit()}. Both servers close an idle room {CLOSE_DELAY:.0f} s after its last client leaves "
         "and save 1 s after the last change (meshcollab: at least every 10 s while changes go on). "
-        f"Run took {elapsed / 60:.1f} min; the machine's 1-minute load average at the start of each "
+        + (f"meshcollab settings: {' '.join(settings)}. " if (settings := results.extra.get('meshcollab_settings')) else "")
+        + f"Run took {elapsed / 60:.1f} min; the machine's 1-minute load average at the start of each "
         f"server's turn: {', '.join(f'{load:.1f}' for load in results.extra.get('load_average_1min', []))} "
         f"(2 cores; other processes shared it).\n\n"
         "W0 rows are floors measured in the load generator (no server): pycrdt encode/apply and a tornado "
@@ -826,6 +827,12 @@ async def soak(server: BenchServer, minutes: float) -> dict:
 # entry point
 
 
+def make_server(name: str, workdir: Path, cores: set[int] | None, meshcollab_settings: list[str]) -> BenchServer:
+    if name == "meshcollab":
+        return SERVERS[name](workdir, cores, tuple(meshcollab_settings))
+    return SERVERS[name](workdir, cores)
+
+
 def run(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench collab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -835,6 +842,8 @@ def run(argv: list[str]) -> None:
     parser.add_argument("--soak-minutes", type=float, default=0,
                         help="also run W7, the soak, for this many minutes per server (not in the default run)")
     parser.add_argument("--keep", action="store_true", help="keep the servers' data folders (printed)")
+    parser.add_argument("--meshcollab-arg", action="append", default=[], metavar="--Trait=value",
+                        help="an extra setting for meshcollab serve (experiments), e.g. --DocumentStore.synchronous=NORMAL")
     args = parser.parse_args(argv)
     plan = Plan.quick() if args.quick else Plan()
     if args.repeats:
@@ -852,6 +861,8 @@ def run(argv: list[str]) -> None:
     # SIGTERM ends the run through the finally blocks, so that the servers stop with it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results = Results()
+    if args.meshcollab_arg:
+        results.extra["meshcollab_settings"] = args.meshcollab_arg
     began = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="meshcollab-bench-collab-"))
     floors: dict[str, float] = {}
@@ -867,7 +878,7 @@ def run(argv: list[str]) -> None:
                     echo.stop()
             order = SERVER_NAMES if repeat % 2 == 0 else tuple(reversed(SERVER_NAMES))
             for name in order:
-                server = SERVERS[name](root / f"{name}-{repeat}", server_cores)
+                server = make_server(name, root / f"{name}-{repeat}", server_cores, args.meshcollab_arg)
                 results.extra.setdefault("load_average_1min", []).append(os.getloadavg()[0])
                 started = time.perf_counter()
                 server.start()
@@ -880,7 +891,7 @@ def run(argv: list[str]) -> None:
                         shutil.rmtree(root / f"{name}-{repeat}", ignore_errors=True)
         if args.soak_minutes:
             for name in SERVER_NAMES:
-                server = SERVERS[name](root / f"{name}-soak", server_cores)
+                server = make_server(name, root / f"{name}-soak", server_cores, args.meshcollab_arg)
                 server.start()
                 try:
                     outcome = asyncio.run(soak(server, args.soak_minutes))
