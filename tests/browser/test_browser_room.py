@@ -11,22 +11,19 @@ from datetime import timedelta
 
 import nbformat
 import pytest
-from lab import cell_text, dismiss_notifications, expect_cell, open_notebook, status_button, type_at_end
+from jupyterlab_page import (
+    THREE_CELLS,
+    cell_text,
+    dismiss_notifications,
+    expect_cell,
+    open_notebook,
+    status_button,
+    type_at_end,
+)
 from notebook_edits import cell_sources, eventually_in_cs3, upload
 from playwright.async_api import expect
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
-
-THREE_CELLS = nbformat.v4.new_notebook(
-    cells=[
-        nbformat.v4.new_code_cell("a = 1", id="cell-a"),
-        nbformat.v4.new_code_cell("b = 2", id="cell-b"),
-        nbformat.v4.new_code_cell("c = 3", id="cell-c"),
-    ],
-    # A kernelspec, so that JupyterLab starts the kernel instead of asking which one.
-    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-)
-
 
 
 async def test_two_people_type_in_the_same_cell_and_in_different_cells(
@@ -64,7 +61,9 @@ async def test_two_people_type_in_the_same_cell_and_in_different_cells(
         await screenshot(page, name)
 
 
-async def test_the_room_status_shows_the_lock_and_the_save_state(server, new_page, einstein, folder, screenshot):
+async def test_the_room_status_shows_the_lock_and_the_save_state(
+    server, new_page, einstein, folder, screenshot
+):
     path = f"{folder}/status.ipynb"
     in_cs3 = f"{await einstein.home()}/{path}"
     await upload(einstein, in_cs3, THREE_CELLS)
@@ -76,7 +75,8 @@ async def test_the_room_status_shows_the_lock_and_the_save_state(server, new_pag
     # Saved, with the room's lock: in the toolbar (its accessible name says it all) ...
     button = status_button(page)
     await expect(page.locator(".mc-RoomStatus-saveLabel")).to_have_text(re.compile(r"^Saved"), timeout=30_000)
-    await expect(button).to_have_attribute("aria-label", re.compile(r"Saved to CS3 .*Lock held by meshcollab"))
+    saved_and_locked = re.compile(r"Saved to CS3 .*Lock held by meshcollab")
+    await expect(button).to_have_attribute("aria-label", saved_and_locked)
     lock = await einstein.locks.get(in_cs3)
     assert lock is not None and lock.app_name == "meshcollab"
 
@@ -122,7 +122,9 @@ async def test_the_room_status_says_who_holds_the_lock_when_another_app_does(
     await screenshot(page, "saved-after-unlock")
 
 
-async def test_offline_edits_are_counted_and_reach_everyone_when_back(server, new_page, einstein, folder, screenshot):
+async def test_offline_edits_are_counted_and_reach_everyone_when_back(
+    server, new_page, einstein, folder, screenshot
+):
     path = f"{folder}/offline.ipynb"
     in_cs3 = f"{await einstein.home()}/{path}"
     await upload(einstein, in_cs3, THREE_CELLS)
@@ -131,13 +133,15 @@ async def test_offline_edits_are_counted_and_reach_everyone_when_back(server, ne
     await asyncio.gather(open_notebook(a, url), open_notebook(b, url))
     status = a.locator(".mc-RoomStatus")
     # A kernel still starting when the network goes fails with a modal dialog that takes the keyboard.
-    await expect(a.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))).to_be_visible(timeout=60_000)
+    kernel_idle = a.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))
+    await expect(kernel_idle).to_be_visible(timeout=60_000)
 
     await a.context.set_offline(True)
     await expect(status).to_have_attribute("data-connection", "offline", timeout=30_000)
     await type_at_end(a, 1, "  # typed offline")
     await expect(status).not_to_have_attribute("data-pending", "0")
-    await expect(a.locator(".mc-RoomStatus-offline")).to_have_text(re.compile(r"^Offline: \d+ edits? waiting to sync$"))
+    waiting = re.compile(r"^Offline: \d+ edits? waiting to sync$")
+    await expect(a.locator(".mc-RoomStatus-offline")).to_have_text(waiting)
     await dismiss_notifications(a)
     await screenshot(a, "offline")
     await expect_cell(b, 1, "b = 2")  # nothing reached the room

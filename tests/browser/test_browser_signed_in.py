@@ -9,10 +9,9 @@ import re
 
 import anyio
 import pytest
-from lab import TIMEOUT_MS, expect_cell, open_notebook_signed_in, type_at_end
+from jupyterlab_page import THREE_CELLS, TIMEOUT_MS, expect_cell, open_notebook_signed_in, type_at_end
 from notebook_edits import cell_sources, eventually_in_cs3, notebook_in_cs3, upload
 from playwright.async_api import expect
-from test_browser_room import THREE_CELLS
 
 from meshcollab.cs3 import EDITOR, VIEWER
 

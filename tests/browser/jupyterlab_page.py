@@ -1,16 +1,28 @@
-"""Driving JupyterLab in a page: open a notebook, type into a cell, read cells and the room status."""
+"""Driving JupyterLab in a page: sign in, open a notebook, type into a cell, read cells and the room
+status; and the notebook the browser tests start from."""
 
 from __future__ import annotations
 
 import re
-import warnings
 import uuid
+import warnings
 from pathlib import Path
 
+import nbformat
 import pytest
 from playwright.async_api import Page, expect
 
 TIMEOUT_MS = 60_000
+
+THREE_CELLS = nbformat.v4.new_notebook(
+    cells=[
+        nbformat.v4.new_code_cell("a = 1", id="cell-a"),
+        nbformat.v4.new_code_cell("b = 2", id="cell-b"),
+        nbformat.v4.new_code_cell("c = 3", id="cell-c"),
+    ],
+    # A kernelspec, so that JupyterLab starts the kernel instead of asking which one.
+    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+)
 STATUS = ".mc-RoomStatus"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -19,7 +31,8 @@ async def open_notebook(page: Page, url: str) -> None:
     """Go to a /lab/tree/... URL and wait until the notebook's cells are editable and synced."""
     await page.goto(url)
     try:
-        await expect(page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first).to_be_visible(timeout=TIMEOUT_MS)
+        first_editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
+        await expect(first_editor).to_be_visible(timeout=TIMEOUT_MS)
         # The room status appears once the notebook is collaborative, and leaves "Connecting…" once
         # the room reported its save state.
         await expect(page.locator(STATUS)).to_be_visible(timeout=TIMEOUT_MS)
@@ -101,7 +114,7 @@ async def close_directory_not_found(page: Page) -> None:
         await dialog.wait_for(timeout=3000)
     except Exception:
         return
-    warnings.warn(f"{page.url}: JupyterLab showed 'Directory not found' (the file browser's root)", stacklevel=2)
+    warnings.warn(f"{page.url}: JupyterLab showed 'Directory not found' (file browser root)", stacklevel=2)
     await dialog.get_by_role("button", name="Close").click()
 
 
