@@ -6,7 +6,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  ICommandPalette,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import { ICollaborativeContentProvider } from '@jupyter/collaborative-drive';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import {
@@ -113,9 +118,40 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (!drive || !context.model.collaborative) {
           return new DisposableDelegate(() => undefined);
         }
-        const model = new RoomStatusModel(context, drive, path =>
-          app.serviceManager.contents.localPath(path)
+        const model = new RoomStatusModel(
+          context,
+          drive,
+          path => app.serviceManager.contents.localPath(path),
+          app.serviceManager.serverSettings
         );
+        model.recovered.connect((_, answer) => {
+          if (answer instanceof Error) {
+            Notification.error(
+              trans.__(
+                'The room of %1 lost its history and your edits could not be sent to it: %2. Keep this tab open and save a copy (File → Save Notebook As…) before reloading.',
+                context.localPath,
+                answer.message
+              ),
+              { autoClose: false }
+            );
+            return;
+          }
+          const conflicts = answer.conflicts?.length ?? 0;
+          Notification.success(
+            conflicts
+              ? trans._n(
+                  'Your edits to %2 were merged into the room with %1 conflict (marked in the cell). Reload to continue.',
+                  'Your edits to %2 were merged into the room with %1 conflicts (marked in the cells). Reload to continue.',
+                  conflicts,
+                  context.localPath
+                )
+              : trans.__(
+                  'Your edits to %1 were merged into the room. Reload to continue.',
+                  context.localPath
+                ),
+            { autoClose: false }
+          );
+        });
         models.set(panel, model);
         const item = new RoomStatusItem(model, {
           trans,

@@ -11,7 +11,15 @@ import { IDisposable } from '@lumino/disposable';
 import { RoomNotice } from './notices';
 import { INITIAL_STATUS, IRoomStatus, RoomEvent, reduce } from './status';
 import { IPerson, peopleOf } from './presence';
-import { observeRoomNotices, roomSocketCreated } from './roomsocket';
+import {
+  IRoomSocketClose,
+  observeRoomNotices,
+  roomSocketClosed,
+  roomSocketCreated
+} from './roomsocket';
+import { IRecoverAnswer, isUnknownSession, recover, sessionIdOf } from './recover';
+import type { ServerConnection } from '@jupyterlab/services';
+import { encodeStateAsUpdate } from 'yjs';
 
 /** What we use of y-websocket's WebsocketProvider (`provider.wsProvider`). */
 interface IYWebsocketProvider {
@@ -42,7 +50,8 @@ export class RoomStatusModel implements IDisposable {
   constructor(
     private readonly _context: DocumentRegistry.IContext<INotebookModel>,
     private readonly _drive: ICollaborativeContentProvider | null,
-    private readonly _localPath: (path: string) => string
+    private readonly _localPath: (path: string) => string,
+    private readonly _serverSettings?: ServerConnection.ISettings
   ) {
     const sharedModel = _context.model.sharedModel;
     this._awareness = sharedModel.awareness;
@@ -54,6 +63,7 @@ export class RoomStatusModel implements IDisposable {
     _context.fileChanged.connect(this._onFileChanged, this);
     this._onFileChanged();
     roomSocketCreated.connect(this._onSocketCreated, this);
+    roomSocketClosed.connect(this._onSocketClosed, this);
     this._poll = window.setInterval(() => this._bind(), FALLBACK_POLL_MS);
     window.addEventListener('offline', this._onBrowserOnline);
     window.addEventListener('online', this._onBrowserOnline);
@@ -73,6 +83,11 @@ export class RoomStatusModel implements IDisposable {
   /** Emitted when the status or the people change. */
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  /** The local document went to the room's recover path (the room had lost its history). */
+  get recovered(): ISignal<this, IRecoverAnswer | Error> {
+    return this._recovered;
   }
 
   /** A notice arrived (for one-off messages such as conflict copies). */
@@ -173,6 +188,30 @@ export class RoomStatusModel implements IDisposable {
     }
   }
 
+  /**
+   * The room closed us with 1003 unknown_session: the provider is about to ask for a reload and
+   * drop the document (after its dialog). Send the document to the recover path first. Only once:
+   * y-websocket keeps reconnecting (and is refused the same way) until the user answers.
+   */
+  private _onSocketClosed(_: object, closed: IRoomSocketClose): void {
+    if (
+      closed.socket !== this._ws ||
+      this._recovering ||
+      !isUnknownSession(closed) ||
+      !this._serverSettings
+    ) {
+      return;
+    }
+    this._recovering = true;
+    const update = encodeStateAsUpdate(this._ydoc as any);
+    const path = this._localPath(this._context.path);
+    recover(path, update, sessionIdOf(closed.socket.url), this._serverSettings)
+      .then(answer => this._recovered.emit(answer))
+      .catch(error =>
+        this._recovered.emit(error instanceof Error ? error : new Error(String(error)))
+      );
+  }
+
   private _onSocketCreated(): void {
     // The provider stores the socket right after constructing it.
     window.setTimeout(() => this._bind(), 0);
@@ -226,8 +265,10 @@ export class RoomStatusModel implements IDisposable {
   private _ws: WebSocket | null = null;
   private _stopNotices: (() => void) | null = null;
   private _everConnected = false;
+  private _recovering = false;
   private _poll: number;
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
   private _noticeReceived = new Signal<this, RoomNotice>(this);
+  private _recovered = new Signal<this, IRecoverAnswer | Error>(this);
 }

@@ -30,6 +30,20 @@ const socketCreated = new Signal<object, WebSocket>({});
 /** Emitted when a room socket is created (the provider that owns it is assigned just after). */
 export const roomSocketCreated: ISignal<object, WebSocket> = socketCreated;
 
+export interface IRoomSocketClose {
+  socket: WebSocket;
+  code: number;
+  reason: string;
+}
+
+const socketClosed = new Signal<object, IRoomSocketClose>({});
+
+/**
+ * Emitted when a room socket closes, before y-websocket's own close handler runs (this listener is
+ * registered first): the document is still whole and the provider has not reacted yet.
+ */
+export const roomSocketClosed: ISignal<object, IRoomSocketClose> = socketClosed;
+
 function record(ws: WebSocket, event: MessageEvent): void {
   if (!(event.data instanceof ArrayBuffer)) {
     return;
@@ -62,6 +76,9 @@ export function installRoomSocketRecorder(settings: { WebSocket: typeof WebSocke
       if (String(url).includes(ROOM_PATH)) {
         records.set(this, { status: null, readOnly: null, listeners: new Set() });
         this.addEventListener('message', event => record(this, event));
+        this.addEventListener('close', event =>
+          socketClosed.emit({ socket: this, code: event.code, reason: event.reason })
+        );
         socketCreated.emit(this);
       }
     }

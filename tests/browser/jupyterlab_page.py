@@ -58,13 +58,17 @@ def cell_editor(page: Page, index: int):
     return page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(index).locator(".cm-content")
 
 
-async def type_at_end(page: Page, index: int, text: str, force: bool = False) -> None:
+async def type_at_end(page: Page, index: int, text: str, force: bool = False, at_once: bool = False) -> None:
     """Click into a cell, go to the end of its text and type (real key events, as a user).
-    `force`: click even where JupyterLab does not let the user edit (a viewer trying)."""
+    `force`: click even where JupyterLab does not let the user edit (a viewer trying).
+    `at_once`: the text in one input event (as a paste) instead of keystroke by keystroke."""
     editor = cell_editor(page, index)
     await editor.click(force=force)
     await page.keyboard.press("Control+End")
-    await page.keyboard.type(text, delay=15)
+    if at_once:
+        await page.keyboard.insert_text(text)
+    else:
+        await page.keyboard.type(text, delay=15)
 
 
 async def cell_text(page: Page, index: int) -> str:
@@ -83,7 +87,7 @@ def status_button(page: Page):
 
 async def dismiss_notifications(page: Page) -> None:
     """JupyterLab's first-run toasts (news) would cover part of the screenshot."""
-    for button in await page.locator(".jp-Notification-Toast-Close").all():
+    for button in await page.locator(".Toastify__close-button").all():
         try:
             await button.click(timeout=1000)
         except Exception:

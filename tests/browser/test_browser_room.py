@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 from datetime import timedelta
 
 import nbformat
@@ -153,3 +154,45 @@ async def test_offline_edits_are_counted_and_reach_everyone_when_back(
     await expect(a.locator(".mc-RoomStatus-offline")).to_have_count(0)
     await eventually_in_cs3(einstein, in_cs3, lambda nb: "b = 2  # typed offline" in cell_sources(nb))
     await screenshot(a, "back-online")
+
+
+async def test_edits_made_while_the_room_lost_its_history_are_merged_not_lost(
+    server, new_page, einstein, folder, screenshot
+):
+    path = f"{folder}/reset.ipynb"
+    in_cs3 = f"{await einstein.home()}/{path}"
+    await upload(einstein, in_cs3, THREE_CELLS)
+    url = f"{server.url}/lab/tree/{path}?token={server.token}"
+    a = await new_page()
+    await open_notebook(a, url)
+    await type_at_end(a, 0, "  # before the reset")
+    await eventually_in_cs3(einstein, in_cs3, lambda nb: "a = 1  # before the reset" in cell_sources(nb))
+
+    # The server goes and comes back without its state (the document store of every room): the
+    # room's Y history is new, so the browser's document cannot merge through the CRDT (1003).
+    server.stop()
+    shutil.rmtree(server.data_dir)
+    # At once, in one input event: JupyterLab soon shows a modal "Server Connection Error" that would
+    # take the keyboard from a typist.
+    await type_at_end(a, 1, "  # while the server was away", at_once=True)
+    server.start()
+    # Sign-ins live in the server's memory: the restarted server knows this browser's cookie no more
+    # and refuses its websockets (403). The user signs in again in another tab (the token URL), and
+    # the open tab's next reconnection carries the new cookie.
+    again = await a.context.new_page()
+    await again.goto(f"{server.url}/api/status?token={server.token}")
+    await again.close()
+
+    # The extension sent the local document to the recover path before the provider let it go.
+    merged = a.get_by_text(re.compile(r"Your edits to .*reset\.ipynb were merged into the room"))
+    await expect(merged).to_be_visible(timeout=60_000)
+    saved = await eventually_in_cs3(
+        einstein, in_cs3, lambda nb: "b = 2  # while the server was away" in cell_sources(nb)
+    )
+    assert cell_sources(saved)[:2] == ["a = 1  # before the reset", "b = 2  # while the server was away"]
+    await screenshot(a, "merged")
+
+    b = await new_page()
+    await open_notebook(b, url)
+    await expect_cell(b, 1, "b = 2  # while the server was away")
+    await expect_cell(b, 0, "a = 1  # before the reset")
