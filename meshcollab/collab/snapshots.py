@@ -379,15 +379,16 @@ class SnapshotWriter(Service):
         self._log.info(
             "Merged an outside change of %s into the room (%d conflicts)", self._file.room_id, len(conflicts)
         )
-        self._notify(
-            merged(
-                "outside",
-                conflicts,
-                file=outside.resource.path,
-                file_etag=outside.resource.etag,
-                changed=result.changed,
+        if result.changed or conflicts:  # a file merely touched (same content) is not news
+            self._notify(
+                merged(
+                    "outside",
+                    conflicts,
+                    file=outside.resource.path,
+                    file_etag=outside.resource.etag,
+                    changed=result.changed,
+                )
             )
-        )
         return None
 
     async def _copy_at_close(self) -> SaveOutcome:
