@@ -10,8 +10,9 @@ A request is signed in by, in this order:
 - Jupyter's own token (header `Authorization: token …` or `?token=`): the server's CS3 user
   (`MeshCollab.cs3_username`), in the single-user mode of a personal server only;
 - the login cookie: signed (the server's cookie secret), HttpOnly, SameSite=Lax, Secure over HTTPS,
-  holding only the id of a server-side sign-in (`meshcollab.auth.signins`) made by the login page,
-  the join-by-link page or API, or a browser's first visit with Jupyter's token.
+  holding only the id of a server-side sign-in (`meshcollab.auth.signins`) made by the login page or
+  the join-by-link page or API (a server restart ends those: sign in again); a browser's first visit
+  with Jupyter's token gets a cookie for the server's user, valid as long as that token.
 Basic and Bearer are explicit, like Jupyter's token: such requests need no XSRF token and skip the
 origin check. Cookie-authenticated requests keep both.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
 from jupyter_server.auth.identity import IdentityProvider, User
 from tornado import web
@@ -36,6 +38,7 @@ from meshcollab.cs3.auth import token_expiry
 from meshcollab.identity import set_current_session
 
 SIGN_IN_ATTRIBUTE = "_meshcollab_sign_in"
+SERVER_COOKIE_PREFIX = "server:"
 
 
 def sign_in_of(handler: web.RequestHandler) -> SignIn | None:
@@ -151,7 +154,7 @@ class CS3IdentityProvider(IdentityProvider):
                     handler._token_authenticated = True
                     return server
                 # Multi-user mode: Jupyter's token names nobody; the cookie says who this is.
-                return self._cookie_sign_in(handler)
+                return self._cookie_sign_in(handler, meshcollab)
             if scheme == "token":
                 return None
             sign_in = await self._bearer(gateway, value)
@@ -162,11 +165,11 @@ class CS3IdentityProvider(IdentityProvider):
             sign_in = self._server(meshcollab)
             if sign_in is not None:
                 handler._token_authenticated = True
-                cookie = self._cookie_sign_in(handler)
+                cookie = self._cookie_sign_in(handler, meshcollab)
                 if cookie is None or cookie.kind is not SignInKind.SERVER:
                     self.start_session(handler, sign_in)  # a browser's first visit with the token
                 return sign_in
-        return self._cookie_sign_in(handler)
+        return self._cookie_sign_in(handler, meshcollab)
 
     def _server(self, meshcollab) -> SignIn | None:
         session = meshcollab.runtime.server_session
@@ -231,12 +234,20 @@ class CS3IdentityProvider(IdentityProvider):
 
     # --- the login cookie ------------------------------------------------------------------------
 
-    def _cookie_sign_in(self, handler: web.RequestHandler) -> SignIn | None:
+    def _cookie_sign_in(self, handler: web.RequestHandler, meshcollab) -> SignIn | None:
         max_age_days = self.session_max_age / 86400
         value = handler.get_secure_cookie(self.get_cookie_name(handler), max_age_days=max_age_days)
         if not value:
             return None
-        return self.sign_ins.get(value.decode(errors="replace"))
+        value = value.decode(errors="replace")
+        if value.startswith(SERVER_COOKIE_PREFIX):
+            # Single-user mode: the cookie of Jupyter's token, valid while the token is (and across
+            # restarts, as Jupyter's own cookie), since it needs no CS3 credentials of its own.
+            return self._server(meshcollab) if value == self._server_cookie_value() else None
+        return self.sign_ins.get(value)
+
+    def _server_cookie_value(self) -> str:
+        return SERVER_COOKIE_PREFIX + hashlib.sha256(f"meshcollab\0{self.token}".encode()).hexdigest()
 
     def start_session(self, handler: web.RequestHandler, sign_in: SignIn) -> None:
         """Keep `sign_in` server-side and give the browser a cookie for it (replacing any other)."""
@@ -247,9 +258,8 @@ class CS3IdentityProvider(IdentityProvider):
         secure = self.secure_cookie if self.secure_cookie is not None else handler.request.protocol == "https"
         if secure:
             options.setdefault("secure", True)
-        handler.set_secure_cookie(
-            self.get_cookie_name(handler), self.sign_ins.add(sign_in), expires_days=None, **options
-        )
+        value = self._server_cookie_value() if sign_in.kind is SignInKind.SERVER else self.sign_ins.add(sign_in)
+        handler.set_secure_cookie(self.get_cookie_name(handler), value, expires_days=None, **options)
         setattr(handler, SIGN_IN_ATTRIBUTE, sign_in)
         set_current_session(sign_in.session)
 

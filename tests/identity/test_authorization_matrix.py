@@ -10,15 +10,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import anyio
 import nbformat
 import pytest
 from identity_clients import Actor, basic_actor
 from jupyter_ydoc import YNotebook
 from room_clients import until
 from tornado.httpclient import HTTPClientError
-
-from meshcollab.cs3 import EDITOR, VIEWER
 
 pytestmark = pytest.mark.anyio
 

@@ -1,23 +1,14 @@
-"""Signing in: the login page (cookie), logout, Basic and Bearer for API clients, forged and expired
-tokens, and the identity Jupyter and the rooms show (from CS3, not from the client)."""
+"""Signing in on the login page (a cookie for a server-side sign-in), opening a room with it, logging
+out; and the single-user mode of a personal server (the token URL)."""
 
 from __future__ import annotations
 
-import json
-import time
-
-import anyio
-import jwt
 import nbformat
 import pytest
-from identity_clients import Actor, basic_actor
-from room_clients import until
+from identity_clients import Actor
 from server_process import FAST, ServerProcess
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
-
-from meshcollab.cs3 import CS3Config, CS3Gateway
-from meshcollab.embedded_store import StoreProcess
 
 pytestmark = pytest.mark.anyio
 
@@ -62,3 +53,22 @@ async def test_login_page_signs_in_opens_a_room_and_logout_ends_it(multi_user_se
         await stolen.aclose()
     finally:
         await browser.aclose()
+
+
+async def test_in_single_user_mode_the_token_cookie_outlives_a_restart(store, tmp_path):
+    """A personal server (`meshcollab serve` on the demo): the token URL signs the browser in as the
+    server's user with a cookie that, like Jupyter's own, stays valid across restarts; the page itself
+    carries no token."""
+    server = ServerProcess(store.grpc_address, tmp_path / "server", *FAST)
+    server.start()
+    browser = Actor(server.url)
+    try:
+        page = await browser.http.get(f"/lab?token={server.token}")
+        assert page.status_code == 200 and server.token not in page.text
+        assert (await browser.get("/api/me")).json()["identity"]["username"] == "einstein"
+        server.stop()
+        server.start()
+        assert (await browser.get("/api/me")).json()["identity"]["username"] == "einstein"
+    finally:
+        await browser.aclose()
+        server.stop()
