@@ -28,6 +28,16 @@ from meshcollab.sharing import sharing_handlers
 from meshcollab.runtime import CollaborationRuntime
 
 
+def extension_handlers() -> list[tuple]:
+    """Every route the extension serves (a test checks that each one is authenticated and authorized)."""
+    return [
+        (r"/api/collaboration/session/(.*)", CollaborationSessionHandler),
+        (r"/api/collaboration/room/(.+)", CollaborationRoomHandler),
+        *sharing_handlers(),
+        *merge_handlers(),  # recover and merge API (meshcollab/recovery/README.md)
+    ]
+
+
 class MeshCollab(ExtensionApp):
     name = "meshcollab"
     app_name = "meshcollab"
@@ -120,14 +130,7 @@ class MeshCollab(ExtensionApp):
         )
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(
-            [
-                (r"/api/collaboration/session/(.*)", CollaborationSessionHandler),
-                (r"/api/collaboration/room/(.+)", CollaborationRoomHandler),
-                *sharing_handlers(),
-                *merge_handlers(),  # recover and merge API (meshcollab/recovery/README.md)
-            ]
-        )
+        self.handlers.extend(extension_handlers())
 
     def server_session(self) -> CS3Session:
         """The session of the server's own CS3 user, for requests that carry no CS3 credentials."""

@@ -8,16 +8,16 @@ import inspect
 
 import pytest
 
+from meshcollab.app import extension_handlers
 from meshcollab.auth.login import CS3LoginHandler, CS3LogoutHandler
-from meshcollab.handlers.session import CollaborationSessionHandler
-from meshcollab.sharing import sharing_handlers
+from meshcollab.handlers.room import CollaborationRoomHandler
 
 METHODS = ("get", "head", "post", "put", "patch", "delete")
-HANDLERS = [handler for _, handler in sharing_handlers()] + [
-    CollaborationSessionHandler,
-    CS3LoginHandler,
-    CS3LogoutHandler,
-]
+# Every route the extension registers, and the sign-in pages; the room websocket authenticates in
+# `room_access` before the upgrade (tested in test_tokens_and_origins.py).
+HANDLERS = [
+    route[1] for route in extension_handlers() if route[1] is not CollaborationRoomHandler
+] + [CS3LoginHandler, CS3LogoutHandler]
 
 
 @pytest.mark.parametrize("handler", HANDLERS, ids=lambda handler: handler.__name__)
