@@ -8,8 +8,10 @@ a missing parent folder), 416 unsatisfiable range."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import BinaryIO
 
 import anyio.to_thread
 import tornado.httputil
@@ -23,6 +25,7 @@ from .status import StoreError
 from .tokens import InvalidToken, TransferClaims
 
 CHUNK = 1 << 20  # bytes read or written per worker-thread call
+OPEN_ATTEMPTS = 5  # downloads of a file that keeps being rewritten under the reader
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 # What a failed commit (content.ContentWriter.commit) says over HTTP.
 HTTP_OF_CODE = {
@@ -182,12 +185,28 @@ class TransferHandler(tornado.web.RequestHandler):
 
     async def _download(self, send_body: bool) -> None:
         try:
-            source, etag = await self._source()
-            size = (await anyio.to_thread.run_sync(source.stat)).st_size
+            handle, size, etag = await self._open_source()
         except TransferFailed as failure:
             return self._fail(failure.code, failure.reason)
         except FileNotFoundError:
             return self._fail(404, f"{self.claims.path} no longer exists")
+        try:
+            await self._send(handle, size, etag, send_body)
+        finally:
+            await anyio.to_thread.run_sync(handle.close)
+
+    async def _open_source(self) -> tuple[BinaryIO, int, str]:
+        """The content as one version: an open handle (writes replace the file by rename, so what it
+        reads cannot change), its size and the etag of that very version."""
+        for _ in range(OPEN_ATTEMPTS):
+            source, etag = await self._source()
+            handle = await anyio.to_thread.run_sync(source.open, "rb")
+            if (await self._source())[1] == etag:  # no write landed between the look-up and the open
+                return handle, os.fstat(handle.fileno()).st_size, etag
+            await anyio.to_thread.run_sync(handle.close)
+        raise TransferFailed(503, f"{self.claims.path} keeps changing; try again")
+
+    async def _send(self, handle: BinaryIO, size: int, etag: str, send_body: bool) -> None:
         start, end = 0, size - 1
         if (wanted := self.request.headers.get("Range")) is not None:
             span = parse_range(wanted, size)
@@ -203,7 +222,7 @@ class TransferHandler(tornado.web.RequestHandler):
         self.set_header("Content-Length", str(max(0, end - start + 1)))
         self.set_header("ETag", etag)
         if send_body:
-            await self._stream(source, start, end)
+            await self._stream(handle, start, end)
         self.finish()
 
     async def _source(self) -> tuple[Path, str]:
@@ -217,20 +236,16 @@ class TransferHandler(tornado.web.RequestHandler):
             raise TransferFailed(404, f"{self.claims.path} no longer exists")
         return node.fs_path, node.etag
 
-    async def _stream(self, source: Path, start: int, end: int) -> None:
-        handle = await anyio.to_thread.run_sync(source.open, "rb")
-        try:
-            await anyio.to_thread.run_sync(handle.seek, start)
-            remaining = end - start + 1
-            while remaining > 0:
-                chunk = await anyio.to_thread.run_sync(handle.read, min(CHUNK, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                self.write(chunk)
-                await self.flush()
-        finally:
-            await anyio.to_thread.run_sync(handle.close)
+    async def _stream(self, handle: BinaryIO, start: int, end: int) -> None:
+        await anyio.to_thread.run_sync(handle.seek, start)
+        remaining = end - start + 1
+        while remaining > 0:
+            chunk = await anyio.to_thread.run_sync(handle.read, min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            self.write(chunk)
+            await self.flush()
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
