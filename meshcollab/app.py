@@ -25,6 +25,7 @@ from meshcollab.handlers.room import CollaborationRoomHandler
 from meshcollab.handlers.session import CollaborationSessionHandler
 from meshcollab.rooms import DocumentStore
 from meshcollab.sharing import sharing_handlers
+from meshcollab.sharing.federated import federated_handlers
 from meshcollab.runtime import CollaborationRuntime
 
 
@@ -34,6 +35,7 @@ def extension_handlers() -> list[tuple]:
         (r"/api/collaboration/session/(.*)", CollaborationSessionHandler),
         (r"/api/collaboration/room/(.+)", CollaborationRoomHandler),
         *sharing_handlers(),
+        *federated_handlers(),  # OCM shares with other institutions
         *merge_handlers(),  # recover and merge API (meshcollab/recovery/README.md)
     ]
 
