@@ -6,10 +6,12 @@ speaking gRPC and HTTP. Nothing about CS3 is mocked.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from server_process import FAST, ServerProcess
 
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
 from meshcollab.embedded_store import StoreProcess
@@ -52,3 +54,26 @@ async def einstein(gateway: CS3Gateway) -> CS3Session:
 @pytest.fixture
 async def marie(gateway: CS3Gateway) -> CS3Session:
     return await gateway.login_basic("marie", "radioactivity")
+
+
+@pytest.fixture
+async def outsider(gateway: CS3Gateway) -> CS3Session:
+    """Another application working on einstein's files (another CS3 session of the same user)."""
+    return await gateway.login_basic("einstein", "relativity")
+
+
+@pytest.fixture
+def server(store, tmp_path: Path):
+    """`meshcollab serve` of this test alone, acting as einstein, with short save, close and lock delays."""
+    process = ServerProcess(store.grpc_address, tmp_path / "server", *FAST, "--MeshCollab.lock_ttl=6")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def folder(einstein: CS3Session) -> str:
+    """A folder of this test in einstein's home: its name, which is its Jupyter path."""
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    await einstein.files.mkdir(f"{await einstein.home()}/{name}")
+    return name

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -109,14 +108,6 @@ def multi_user_server(store, tmp_path: Path):
     process.start()
     yield process
     process.stop()
-
-
-@pytest.fixture
-async def folder(einstein) -> str:
-    """A folder of this test in einstein's home: its name relative to the Jupyter root."""
-    name = f"browser-{uuid.uuid4().hex[:8]}"
-    await einstein.files.mkdir(f"{await einstein.home()}/{name}")
-    return name
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Fixtures of the room ↔ CS3 tests: the adapter on the embedded store (real gRPC), as the user the
-server acts as and as an independent client."""
+"""Fixtures of the room ↔ CS3 tests (the adapter's sessions are in tests/conftest.py): a folder of the
+test in einstein's home."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ import uuid
 
 import pytest
 
-from meshcollab.cs3 import CS3Gateway, CS3Session
-
-
-@pytest.fixture
-async def outsider(gateway: CS3Gateway) -> CS3Session:
-    """Another client of the same user (another application, or the user in CERNBox)."""
-    return await gateway.login_basic("einstein", "relativity")
+from meshcollab.cs3 import CS3Session
 
 
 @pytest.fixture
