@@ -73,14 +73,35 @@ def authenticate_transfer(
     return claims, principal
 
 
+class StagedUpload:
+    """For request handlers: an upload's body goes to a staging file, dropped when the upload is cut or
+    fails, so the current content is never touched by a partial one."""
+
+    temp: Path | None = None
+    temp_file = None
+
+    async def _start_staging(self) -> None:
+        self.temp = self.store.content.new_temp()
+        self.temp_file = await anyio.to_thread.run_sync(self.temp.open, "wb")
+
+    async def _discard_temp(self) -> None:
+        temp, self.temp = self.temp, None
+        if self.temp_file is not None and not self.temp_file.closed:
+            await anyio.to_thread.run_sync(self.temp_file.close)
+        if temp is not None:
+            await anyio.to_thread.run_sync(lambda: temp.unlink(missing_ok=True))
+
+    def on_connection_close(self) -> None:
+        if self.temp is not None:  # a cut upload: drop what arrived
+            tornado.ioloop.IOLoop.current().add_callback(self._discard_temp)
+
+
 @tornado.web.stream_request_body
-class TransferHandler(tornado.web.RequestHandler):
+class TransferHandler(StagedUpload, tornado.web.RequestHandler):
     def initialize(self, store: StoreContext) -> None:
         self.store = store
         self.claims: TransferClaims | None = None
         self.principal: Principal | None = None
-        self.temp: Path | None = None
-        self.temp_file = None
         self.pending: list[bytes] = []
         self.pending_size = 0
 
@@ -128,8 +149,7 @@ class TransferHandler(tornado.web.RequestHandler):
                 raise TransferFailed(
                     409, f"{self.claims.path} is {lock.describe()}: X-Lock-Id must be the holder's lock id"
                 )
-        self.temp = self.store.content.new_temp()
-        self.temp_file = await anyio.to_thread.run_sync(self.temp.open, "wb")
+        await self._start_staging()
 
     async def data_received(self, chunk: bytes) -> None:
         if self.temp_file is None:
@@ -162,18 +182,6 @@ class TransferHandler(tornado.web.RequestHandler):
     def _close_temp(self) -> None:
         self.temp_file.flush()
         self.temp_file.close()
-
-    async def _discard_temp(self) -> None:
-        temp, self.temp = self.temp, None
-        if self.temp_file is not None and not self.temp_file.closed:
-            await anyio.to_thread.run_sync(self.temp_file.close)
-        if temp is not None:
-            await anyio.to_thread.run_sync(lambda: temp.unlink(missing_ok=True))
-
-    def on_connection_close(self) -> None:
-        # A cut upload: drop what arrived; the current content was never touched.
-        if self.temp is not None:
-            tornado.ioloop.IOLoop.current().add_callback(self._discard_temp)
 
     # -- download ---------------------------------------------------------------------------
 

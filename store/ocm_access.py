@@ -29,7 +29,6 @@ import binascii
 
 import anyio.to_thread
 import httpx
-import tornado.ioloop
 import tornado.web
 from cs3.gateway.v1beta1 import gateway_api_pb2 as gw
 from cs3.gateway.v1beta1 import resources_pb2 as gw_resources
@@ -39,7 +38,7 @@ from cs3.storage.provider.v1beta1 import resources_pb2 as rp
 
 from .access import OutOfScope, Principal
 from .context import StoreContext
-from .data_server import CHUNK, TransferFailed, authenticate_transfer
+from .data_server import CHUNK, StagedUpload, TransferFailed, authenticate_transfer
 from .namespace import normalize
 from .ocm_config import load_async
 from .ocm_peer import PeerSession, unavailable
@@ -265,21 +264,18 @@ def _http_failure(exc: StoreError) -> TransferFailed:
 
 
 @tornado.web.stream_request_body
-class OcmTransferHandler(tornado.web.RequestHandler):
+class OcmTransferHandler(StagedUpload, tornado.web.RequestHandler):
     """GET/HEAD/PUT `/ocm/data/<token>`: the contents of a federated share, relayed to and from its
     provider. Tokens and replies as the data server's (`data_server.py`)."""
 
     def initialize(self, store: StoreContext) -> None:
         self.store = store
-        self.temp = None
-        self.temp_file = None
 
     async def prepare(self) -> None:
         try:
             self.claims, self.principal = self._authenticate()
             if self.request.method == "PUT":
-                self.temp = self.store.content.new_temp()
-                self.temp_file = await anyio.to_thread.run_sync(self.temp.open, "wb")
+                await self._start_staging()
         except TransferFailed as failure:
             self._fail(failure)
 
@@ -375,17 +371,6 @@ class OcmTransferHandler(tornado.web.RequestHandler):
             if name in reply.headers:
                 self.set_header(name, reply.headers[name])
         self.finish(reply.content)
-
-    async def _discard_temp(self) -> None:
-        temp, self.temp = self.temp, None
-        if self.temp_file is not None and not self.temp_file.closed:
-            await anyio.to_thread.run_sync(self.temp_file.close)
-        if temp is not None:
-            await anyio.to_thread.run_sync(lambda: temp.unlink(missing_ok=True))
-
-    def on_connection_close(self) -> None:
-        if self.temp is not None:
-            tornado.ioloop.IOLoop.current().add_callback(self._discard_temp)
 
 
 def _endpoint(protocols, url_field: str) -> tuple[str, str]:
