@@ -1,5 +1,6 @@
 /**
- * meshcollab's JupyterLab extension: the room status of every collaborative notebook.
+ * meshcollab's JupyterLab extension: the room status of every collaborative notebook, and the CS3
+ * panel (src/panel/).
  */
 
 import {
@@ -25,6 +26,7 @@ import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { RoomStatusModel } from './model';
 import { installRoomSocketRecorder } from './roomsocket';
 import { IFormatOptions } from './format';
+import { panelPlugin, PanelCommandIDs } from './panel/plugin';
 import { ReadOnlyBanner, RoomDetails, RoomStatusItem } from './widgets';
 
 const PLUGIN_ID = 'meshcollab:plugin';
@@ -102,12 +104,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
         maxAvatars: () => settings.maxAvatars,
         openDetails: () => undefined
       });
-      await showDialog({
+      const infoButton = Dialog.createButton({
+        label: trans.__('File information…'),
+        caption: trans.__('Versions, shares and conflict copies of %1', panel.context.localPath)
+      });
+      const result = await showDialog({
         title: trans.__('Room of %1', panel.context.localPath),
         body: details,
-        buttons: [Dialog.okButton({ label: trans.__('Close') })]
+        buttons: [infoButton, Dialog.okButton({ label: trans.__('Close') })]
       });
       details.dispose();
+      if (result.button.label === infoButton.label && app.commands.hasCommand(PanelCommandIDs.fileInfo)) {
+        await app.commands.execute(PanelCommandIDs.fileInfo, { path: panel.context.localPath });
+      }
     };
 
     const extension: DocumentRegistry.IWidgetExtension<
@@ -238,4 +247,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, panelPlugin];

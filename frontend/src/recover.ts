@@ -8,8 +8,8 @@
  * it), which is safe (README: a base that is too old is safe; one with unsaved edits is not).
  */
 
-import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import { apiUrl, requestJSON } from './api';
 import { toBase64 } from './session';
 
 export { isUnknownSession, sessionIdOf } from './session';
@@ -28,22 +28,14 @@ export async function recover(
   sessionId: string | undefined,
   settings: ServerConnection.ISettings
 ): Promise<IRecoverAnswer> {
-  const url = URLExt.join(
-    settings.baseUrl,
-    'api/meshcollab/recover',
-    URLExt.encodeParts(path)
-  );
-  const body = JSON.stringify({
+  const body = {
     document: { update: toBase64(update) },
     ...(sessionId ? { sessionId } : {})
-  });
-  const response = await ServerConnection.makeRequest(
-    url,
-    { method: 'POST', body },
-    settings
+  };
+  return requestJSON<IRecoverAnswer>(
+    settings,
+    apiUrl(settings, 'api/meshcollab/recover', path),
+    'POST',
+    body
   );
-  if (!response.ok) {
-    throw await ServerConnection.ResponseError.create(response);
-  }
-  return (await response.json()) as IRecoverAnswer;
 }

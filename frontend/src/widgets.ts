@@ -1,7 +1,8 @@
 /** The room status as widgets: a toolbar item, a read-only banner and the details of a room. */
 
 import { Widget } from '@lumino/widgets';
-import { LabIcon, lockIcon, offlineBoltIcon, saveIcon, usersIcon, errorIcon } from '@jupyterlab/ui-components';
+import { lockIcon, offlineBoltIcon, saveIcon, usersIcon, errorIcon } from '@jupyterlab/ui-components';
+import { element, icon } from './dom';
 import { RoomStatusModel } from './model';
 import {
   IFormatOptions,
@@ -18,26 +19,6 @@ export interface IViewOptions {
   maxAvatars: () => number;
   /** Open the details (the command `meshcollab:show-room-status`). */
   openDetails: () => void;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
-
-function icon(labIcon: LabIcon): HTMLElement {
-  const node = element('span', 'mc-RoomStatus-icon');
-  labIcon.element({ container: node, tag: 'span', elementSize: 'small' } as any);
-  node.setAttribute('aria-hidden', 'true');
-  return node;
 }
 
 /**

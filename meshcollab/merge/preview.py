@@ -26,6 +26,8 @@ class CellChange:
     source_diff: str = ""
     """For "modified" with a source change: a unified diff of the source (for "added"/"removed": empty)."""
     moved: bool = False
+    source: str = ""
+    """For "added" and "removed": the cell's source, so a preview can show what comes or goes."""
 
     def to_json(self) -> dict:
         return {
@@ -37,6 +39,7 @@ class CellChange:
             "fields": list(self.fields),
             "source_diff": self.source_diff,
             "moved": self.moved,
+            "source": self.source,
         }
 
 
@@ -62,7 +65,7 @@ def cell_diff(a: dict, b: dict) -> list[CellChange]:
     for j, cell in enumerate(b_cells):
         cid = cell["id"]
         if cid not in a_index:
-            keyed.append(((j, 0, 0), CellChange("added", cid, cell["cell_type"], None, j)))
+            keyed.append(((j, 0, 0), CellChange("added", cid, cell["cell_type"], None, j, source=cell["source"])))
             continue
         old = a_cells[a_index[cid]]
         moved = cid not in stay
@@ -94,7 +97,7 @@ def cell_diff(a: dict, b: dict) -> list[CellChange]:
         if cid in b_index:
             anchor = b_index[cid]
         else:
-            keyed.append(((anchor, 1, i), CellChange("removed", cid, cell["cell_type"], i, None)))
+            keyed.append(((anchor, 1, i), CellChange("removed", cid, cell["cell_type"], i, None, source=cell["source"])))
     keyed.sort(key=lambda item: item[0])
     return [change for _key, change in keyed]
 

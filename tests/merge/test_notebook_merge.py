@@ -400,6 +400,9 @@ def test_cell_diff_lists_added_removed_moved_and_modified_cells():
     assert "-y = x + 1\n+y = x + 2\n" in modified.source_diff
     assert (modified.old_index, modified.new_index) == (3, 2)
     assert json.loads(json.dumps([c.to_json() for c in changes]))[1]["kind"] == "added"
+    # What comes and what goes is shown in a preview: the source of added and removed cells.
+    assert changes[1].source == "new"
+    assert changes[0].source == next(c["source"] for c in BASE["cells"] if c["id"] == "c")
     assert cell_diff(BASE, copy.deepcopy(BASE)) == []
 
 
