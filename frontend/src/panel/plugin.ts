@@ -13,9 +13,9 @@ import {
   newFolderIcon,
   notebookIcon,
   refreshIcon,
-  ToolbarButton,
-  folderIcon
+  ToolbarButton
 } from '@jupyterlab/ui-components';
+import { cs3Icon } from '../icons';
 import { CS3Client } from './client';
 import { FileInfoView } from './info';
 import { CS3Panel } from './panel';
@@ -91,7 +91,7 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       manageSharing,
       isDirectory: async path => (await app.serviceManager.contents.get(path, { content: false })).type === 'directory'
     });
-    panel.title.icon = folderIcon;
+    panel.title.icon = cs3Icon;
     panel.title.caption = trans.__('CS3 files: my files, shares, projects');
     app.shell.add(panel, 'left', { rank: 150 });
     restorer?.add(panel, 'meshcollab-cs3-panel');
