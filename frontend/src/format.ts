@@ -55,7 +55,7 @@ export function formatWhen(
   return trans.__('at %1', formatClock(date, now, options));
 }
 
-/** Who holds a lock: "jupyter-app (user marie) until 10:30". */
+/** Who holds a lock: "office (Marie Curie) until 10:30", or "(user <id>)" when no name is known. */
 export function describeHolder(
   holder: ILockHolder,
   now: Date,
@@ -63,7 +63,11 @@ export function describeHolder(
   options: IFormatOptions
 ): string {
   const app = holder.app || trans.__('another application');
-  const user = holder.user ? trans.__(' (user %1)', holder.user) : '';
+  const user = holder.name
+    ? trans.__(' (%1)', holder.name)
+    : holder.user
+      ? trans.__(' (user %1)', holder.user)
+      : '';
   let until = '';
   if (holder.expires) {
     const expires = new Date(holder.expires);

@@ -12,9 +12,12 @@ export const RAW_MESSAGE_TYPE = 2;
 /** Who holds a lock that is not the room's. Times are ISO 8601 in UTC. */
 export interface ILockHolder {
   app: string;
+  /** The holder's user id (a user name for an advisory lock). */
   user: string;
   expires: string | null;
   advisory: boolean;
+  /** The holder's display name, when the gateway gives it (older servers do not send it). */
+  name?: string | null;
 }
 
 export interface INoticeBase {

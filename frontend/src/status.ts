@@ -83,7 +83,8 @@ function holderOf(value: unknown): ILockHolder | null {
     app: typeof holder.app === 'string' ? holder.app : '',
     user: typeof holder.user === 'string' ? holder.user : '',
     expires: typeof holder.expires === 'string' ? holder.expires : null,
-    advisory: holder.advisory === true
+    advisory: holder.advisory === true,
+    name: typeof holder.name === 'string' && holder.name ? holder.name : null
   };
 }
 

@@ -30,6 +30,9 @@ describe('lock holder', () => {
   it('application, user and until when', () => {
     const holder = { app: 'office', user: 'marie', expires: '2026-11-28T11:15:00Z', advisory: false };
     expect(describeHolder(holder, now, trans, utc)).toBe('office (user marie) until 11:15');
+    expect(describeHolder({ ...holder, name: 'Marie Curie' }, now, trans, utc)).toBe(
+      'office (Marie Curie) until 11:15'
+    );
   });
 
   it('unknown application, no expiry', () => {

@@ -31,13 +31,13 @@ describe('save state from notices', () => {
         message: 'Cannot save to CS3: the file is locked by office.',
         reason: 'locked',
         edits_kept: true,
-        holder: { app: 'office', user: 'marie', expires: '2026-11-28T11:00:00Z', advisory: false }
+        holder: { app: 'office', user: 'marie', expires: '2026-11-28T11:00:00Z', advisory: false, name: 'Marie Curie' }
       })
     );
     expect(status.save).toMatchObject({
       kind: 'blocked',
       reason: 'locked',
-      holder: { app: 'office', user: 'marie', expires: '2026-11-28T11:00:00Z', advisory: false },
+      holder: { app: 'office', user: 'marie', expires: '2026-11-28T11:00:00Z', advisory: false, name: 'Marie Curie' },
       conflictCopy: null
     });
   });

@@ -107,7 +107,7 @@ async def test_the_room_status_says_who_holds_the_lock_when_another_app_does(
     await expect(page.locator(".mc-RoomStatus")).to_have_attribute("data-save", "blocked", timeout=30_000)
     await expect(page.locator(".mc-RoomStatus-saveLabel")).to_have_text("Cannot save: locked")
     await expect(status_button(page)).to_have_attribute(
-        "aria-label", re.compile(r"locked by collabora \(user [^)]+\) until \d\d:\d\d")
+        "aria-label", re.compile(r"locked by collabora \(Albert Einstein\) until \d\d:\d\d")
     )
     await type_at_end(page, 0, "  # kept in the room")
     await dismiss_notifications(page)
