@@ -13,7 +13,9 @@ class HolderNames:
     def __init__(self) -> None:
         self._last: tuple[str, str] | None = None  # (lock id, name)
 
-    async def name(self, session: CS3Session, lock_id: str, *, user: UserId | None = None, username: str = "") -> str:
+    async def name(
+        self, session: CS3Session, lock_id: str, *, user: UserId | None = None, username: str = ""
+    ) -> str:
         """By the holder's user id (CS3 locks) or user name (advisory locks); "" if the gateway will
         not say (asked again next time)."""
         if self._last is not None and self._last[0] == lock_id:

@@ -262,7 +262,8 @@ class LockLease(Service):
             if expires is None or expires > datetime.now(UTC):
                 user = str(current.get("user", ""))
                 name = await self._holder_names.name(session, str(current.get("lock_id")), username=user)
-                self._set_blocked(LockHolder(str(current.get("app", "")), user, expires, advisory=True, name=name))
+                app = str(current.get("app", ""))
+                self._set_blocked(LockHolder(app, user, expires, advisory=True, name=name))
                 return
         expires = self._expiration()
         value = {

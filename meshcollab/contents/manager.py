@@ -42,7 +42,7 @@ from meshcollab.contents.paths import (
     normalize,
     parent_of,
 )
-from meshcollab.contents.projects import ProjectRoot, ProjectSpaces
+from meshcollab.contents.projects import ProjectRoot, ProjectSpaces, project_entries
 from meshcollab.contents.uploads import ChunkedUploads
 from meshcollab.cs3 import (
     AlreadyExists,
@@ -438,12 +438,13 @@ class CS3ContentsManager(AsyncContentsManager):
         model["type"] = "directory"
         model["size"] = None
         if content:
-            listed = await self._cs3(session.files.list(resource), path=api_path, action="list", session=session)
+            listing = session.files.list(resource)
+            listed = await self._cs3(listing, path=api_path, action="list", session=session)
             entries = [(entry.name, entry) for entry in listed]
             if not api_path and root.projects and self.projects_folder not in {name for name, _ in entries}:
                 entries.append((self.projects_folder, _virtual_folder(self.projects_folder)))
             if root.has_projects_folder(api_path):  # a real folder named like it: the spaces win
-                spaces = await self._project_entries(session)
+                spaces = project_entries(await self.project_spaces(session))
                 taken = {name for name, _ in spaces}
                 entries = [entry for entry in entries if entry[0] not in taken] + spaces
             model["content"] = self._listing(api_path, entries)
@@ -456,9 +457,10 @@ class CS3ContentsManager(AsyncContentsManager):
         """The folders meshcollab shows when the gateway has none there: the projects folder, and the
         share folder when the gateway does not list it itself (meshcollab.sharing.share_folder)."""
         if root.has_projects_folder(api_path):
-            entries = await self._project_entries(session)
+            entries = project_entries(await self.project_spaces(session))
         elif root.to_api(await share_folder_path(session)) == api_path:
-            entries = await self._cs3(share_folder_entries(session), path=api_path, action="list", session=session)
+            shares = share_folder_entries(session)
+            entries = await self._cs3(shares, path=api_path, action="list", session=session)
         else:
             raise not_found
         model = self._base_model(api_path, _virtual_folder(name_of(api_path)))
@@ -466,23 +468,6 @@ class CS3ContentsManager(AsyncContentsManager):
         if content:
             model["content"], model["format"] = self._listing(api_path, entries), "json"
         return model
-
-    async def _project_entries(self, session: CS3Session) -> list[tuple[str, Resource]]:
-        """The project spaces as entries of the projects folder: their roots, as the gateway listed them."""
-        return [
-            (
-                project.name,
-                Resource(
-                    id=project.space.root,
-                    path=project.cs3_path,
-                    name=project.name,
-                    type=ResourceType.CONTAINER,
-                    mtime=project.space.mtime,
-                    permissions=project.space.root_permissions,
-                ),
-            )
-            for project in await self.project_spaces(session)
-        ]
 
     def _listing(self, api_path: str, entries: list[tuple[str, Resource]]) -> list[dict]:
         """The models (without content) of a folder's entries, by name."""

@@ -14,7 +14,16 @@ import time
 import weakref
 from dataclasses import dataclass
 
-from meshcollab.cs3 import CS3Error, CS3Session, NotFound, PermissionDenied, Space, Unsupported
+from meshcollab.cs3 import (
+    CS3Error,
+    CS3Session,
+    NotFound,
+    PermissionDenied,
+    Resource,
+    ResourceType,
+    Space,
+    Unsupported,
+)
 
 REFRESH = 30.0  # seconds a session's list of project spaces is reused
 
@@ -61,6 +70,24 @@ async def project_roots(session: CS3Session) -> tuple[ProjectRoot, ...]:
         if path is not None:
             roots[space.name] = ProjectRoot(space.name, path, space)
     return tuple(roots.values())
+
+
+def project_entries(projects: tuple[ProjectRoot, ...]) -> list[tuple[str, Resource]]:
+    """The project spaces as entries of the projects folder: their roots, as the gateway listed them."""
+    return [
+        (
+            project.name,
+            Resource(
+                id=project.space.root,
+                path=project.cs3_path,
+                name=project.name,
+                type=ResourceType.CONTAINER,
+                mtime=project.space.mtime,
+                permissions=project.space.root_permissions,
+            ),
+        )
+        for project in projects
+    ]
 
 
 class ProjectSpaces:

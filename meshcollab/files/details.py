@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshcollab.collab import parse_conflict_copy_name
+from meshcollab.contents.checkpoints import EPOCH
 from meshcollab.contents.paths import name_of, parent_of
 from meshcollab.cs3 import CS3Session, Lock, Permissions, Resource
 from meshcollab.rooms import RoomRegistry
@@ -41,7 +42,8 @@ async def lock_json(lock: Lock | None, names: UserNames, room_app: str) -> dict 
 async def versions_json(session: CS3Session, resource: Resource) -> list[dict]:
     """The file's earlier contents, newest first."""
     versions = await session.versions.list(resource.id)
-    newest_first = sorted(versions, key=lambda version: version.mtime.timestamp() if version.mtime else 0, reverse=True)
+    # Gateways list versions newest first; sorting by time (stable) keeps that order within a second.
+    newest_first = sorted(versions, key=lambda version: version.mtime or EPOCH, reverse=True)
     return [{"key": v.key, "modified": when(v.mtime), "size": v.size} for v in newest_first]
 
 
@@ -54,7 +56,8 @@ async def conflict_copies_json(session: CS3Session, folder: str, api_path: str) 
         parsed = parse_conflict_copy_name(name, entry.name) if entry.is_file else None
         if parsed is not None:
             user, created = parsed
-            copies.append((created, {"path": f"{parent}/{entry.name}" if parent else entry.name, "user": user}))
+            path = f"{parent}/{entry.name}" if parent else entry.name
+            copies.append((created, {"path": path, "user": user}))
     copies.sort(key=lambda copy: copy[0], reverse=True)
     return [{**copy, "created": when(created)} for created, copy in copies]
 

@@ -87,10 +87,12 @@ class InfoHandler(CS3APIHandler):
         )
 
     async def _shares(self, resource: Resource, api_path: str, names: UserNames) -> list[dict]:
-        return [await share_json(share, names, api_path) for share in await self.session.shares.list(resource.id)]
+        shares = await self.session.shares.list(resource.id)
+        return [await share_json(share, names, api_path) for share in shares]
 
     async def _links(self, resource: Resource, api_path: str) -> list[dict]:
-        return [link_json(link, api_path, self.base_url) for link in await self.session.links.list(resource.id)]
+        links = await self.session.links.list(resource.id)
+        return [link_json(link, api_path, self.base_url) for link in links]
 
     async def _federated(self, resource: Resource, api_path: str) -> list[dict]:
         return [federated_share_json(share, api_path) for share in await self.session.ocm.list(resource.id)]

@@ -42,7 +42,9 @@ class RestoreVersionHandler(CS3APIHandler):
             raise web.HTTPError(400, f"{api_path!r} is a folder: only files have versions")
         granted = resource.permissions
         if granted.granted and not granted.can_write:
-            raise web.HTTPError(403, f"you may view {api_path!r} but not change it: restoring a version needs write access")
+            raise web.HTTPError(
+                403, f"you may view {api_path!r} but not change it: restoring a version needs write access"
+            )
         version = await self._version(resource, api_path, key)
         await self._refuse_other_locks(resource, api_path)
         kind = "notebook" if api_path.endswith(".ipynb") else "file"
@@ -60,7 +62,9 @@ class RestoreVersionHandler(CS3APIHandler):
         self.answer({"restored": True, "live": False})
 
     async def _version(self, resource: Resource, api_path: str, key: str) -> FileVersion:
-        versions = await self.cs3(self.session.versions.list(resource.id), action="list the versions of", path=api_path)
+        versions = await self.cs3(
+            self.session.versions.list(resource.id), action="list the versions of", path=api_path
+        )
         for version in versions:
             if version.key == key:
                 return version
@@ -73,7 +77,9 @@ class RestoreVersionHandler(CS3APIHandler):
             holder = await holder_name(self.session, lock)
             raise web.HTTPError(409, f"{lock_message(api_path, lock, holder)}, so it cannot be restored now")
 
-    async def _restore_in_room(self, runtime, resource: Resource, api_path: str, kind: str, version: FileVersion):
+    async def _restore_in_room(
+        self, runtime, resource: Resource, api_path: str, kind: str, version: FileVersion
+    ) -> None:
         data = await self.cs3(
             self.session.versions.read_bytes(resource.id, version.key), action="read", path=api_path
         )
@@ -84,7 +90,9 @@ class RestoreVersionHandler(CS3APIHandler):
             else:
                 content = data.decode("utf-8")
         except (InvalidContent, UnicodeDecodeError) as error:
-            raise web.HTTPError(409, f"{described} cannot be restored in the open document: {error}") from None
+            raise web.HTTPError(
+                409, f"{described} cannot be restored in the open document: {error}"
+            ) from None
         user = self.session.user.username
         for _ in range(ROOM_ATTEMPTS):
             async with room_as_member(runtime, resource, self.session, True, kind) as room:

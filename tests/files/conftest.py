@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from project_store import PROJECT, PROJECT_ROOT, write_users_file
 from server_process import FAST, ServerProcess
+from versioned_notebooks import SOURCES, nb
 
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session
 from meshcollab.embedded_store import StoreProcess
@@ -68,3 +69,14 @@ async def project_folder(einstein_cs3) -> str:
     name = f"files-{uuid.uuid4().hex[:8]}"
     await einstein_cs3.files.mkdir(f"{PROJECT_ROOT}/{name}")
     return f"Projects/{PROJECT}/{name}"
+
+
+@pytest.fixture
+async def versioned(einstein_cs3, home_folder) -> tuple[str, str]:
+    """A notebook in einstein's test folder whose content was "v = 1", then "v = 2", and is "v = 3"
+    (`versioned_notebooks.py`): (Jupyter path, CS3 path)."""
+    path = f"{home_folder}/nb.ipynb"
+    target = f"{await einstein_cs3.home()}/{path}"
+    for source in SOURCES:
+        await einstein_cs3.files.write(target, nb(source))
+    return path, target

@@ -3,30 +3,15 @@ viewer and a link guest see it."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
 from identity_clients import DEMO, Actor, basic_actor
-from notebook_edits import NOTEBOOK
+from versioned_notebooks import nb
 
 from meshcollab.cs3 import VIEWER
 
 pytestmark = pytest.mark.anyio
-
-
-def nb(source: str) -> bytes:
-    return json.dumps({**NOTEBOOK, "cells": [{**NOTEBOOK.cells[1], "source": source}]}).encode()
-
-
-@pytest.fixture
-async def notebook(einstein_cs3, home_folder) -> tuple[str, str]:
-    """A notebook with two earlier versions, in einstein's test folder: (Jupyter path, CS3 path)."""
-    path = f"{home_folder}/nb.ipynb"
-    target = f"{await einstein_cs3.home()}/{path}"
-    for source in ("v = 1", "v = 2", "v = 3"):
-        await einstein_cs3.files.write(target, nb(source))
-    return path, target
 
 
 async def info(actor: Actor, path: str) -> dict:
@@ -35,11 +20,10 @@ async def info(actor: Actor, path: str) -> dict:
     return answer.json()
 
 
-async def test_the_owner_sees_everything(files_server, einstein_cs3, project_gateway, notebook, home_folder):
-    path, target = notebook
+async def test_the_owner_sees_everything(files_server, einstein_cs3, marie_cs3, versioned, home_folder):
+    path, target = versioned
     home = await einstein_cs3.home()
-    marie = await project_gateway.login_basic("marie", "radioactivity")
-    await einstein_cs3.shares.create(target, marie.user, VIEWER)
+    await einstein_cs3.shares.create(target, marie_cs3.user, VIEWER)
     await einstein_cs3.links.create(target, VIEWER)
     copy = "nb.marie.2026-01-02_03_04_05.conflict.ipynb"
     for name in (copy, "nb.v2.ipynb", "other.marie.2026-01-02_03_04_05.conflict.ipynb"):
@@ -71,8 +55,8 @@ async def test_the_owner_sees_everything(files_server, einstein_cs3, project_gat
     assert about["room"] == {"active": False, "members": 0}
 
 
-async def test_an_open_room_and_its_lock(files_server, notebook):
-    path, _ = notebook
+async def test_an_open_room_and_its_lock(files_server, versioned):
+    path, _ = versioned
     einstein = basic_actor(files_server.url, "einstein", DEMO["einstein"])
     rooms = einstein.rooms()
     room = await rooms.open(path)
@@ -82,8 +66,8 @@ async def test_an_open_room_and_its_lock(files_server, notebook):
         assert about["lock"]["app"] == "meshcollab" and about["lock"]["meshcollab"] is True
 
 
-async def test_a_viewer_sees_no_shares_and_may_not_write(files_server, einstein_cs3, marie_cs3, notebook):
-    path, target = notebook
+async def test_a_viewer_sees_no_shares_and_may_not_write(files_server, einstein_cs3, marie_cs3, versioned):
+    path, target = versioned
     share = await einstein_cs3.shares.create(target, marie_cs3.user, VIEWER)
     received = await marie_cs3.shares.accept(share.id)
     marie = basic_actor(files_server.url, "marie", DEMO["marie"])
@@ -103,8 +87,10 @@ async def test_a_folder(files_server, home_folder):
     assert about["permissions"]["write"] is True
 
 
-async def test_a_link_guest_sees_their_file_only_and_little_of_it(files_server, einstein_cs3, marie_cs3, notebook):
-    path, target = notebook
+async def test_a_link_guest_sees_their_file_only_and_little_of_it(
+    files_server, einstein_cs3, marie_cs3, versioned
+):
+    path, target = versioned
     await einstein_cs3.shares.create(target, marie_cs3.user, VIEWER)
     einstein = basic_actor(files_server.url, "einstein", DEMO["einstein"])
     link = (await einstein.post("/api/meshcollab/links", json={"path": path, "role": "editor"})).json()
@@ -120,8 +106,8 @@ async def test_a_link_guest_sees_their_file_only_and_little_of_it(files_server, 
     assert (await guest.get(f"/api/meshcollab/info/{path}")).status_code == 404
 
 
-async def test_unknown_and_unreachable_paths(files_server, notebook):
-    path, _ = notebook
+async def test_unknown_and_unreachable_paths(files_server, versioned):
+    path, _ = versioned
     einstein, richard = (basic_actor(files_server.url, user, DEMO[user]) for user in ("einstein", "richard"))
     assert (await einstein.get("/api/meshcollab/info/no/such.ipynb")).status_code == 404
     assert (await richard.get(f"/api/meshcollab/info/{path}")).status_code == 404

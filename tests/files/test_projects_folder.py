@@ -34,7 +34,9 @@ async def test_members_see_the_projects_folder_and_others_do_not(files_server):
     assert (await richard.contents("Projects")).status_code == 404
 
 
-async def test_a_notebook_in_a_project_is_opened_edited_in_a_room_and_saved(files_server, einstein_cs3, project_folder):
+async def test_a_notebook_in_a_project_is_opened_edited_in_a_room_and_saved(
+    files_server, einstein_cs3, project_folder
+):
     einstein = basic_actor(files_server.url, "einstein", DEMO["einstein"])
     path = f"{project_folder}/paper.ipynb"
     created = await einstein.request(
@@ -44,7 +46,7 @@ async def test_a_notebook_in_a_project_is_opened_edited_in_a_room_and_saved(file
     in_cs3 = cs3_path(path)
     assert nbformat.reads((await einstein_cs3.files.read_bytes(in_cs3)).decode(), as_version=4).cells
 
-    assert [entry["name"] for entry in (await einstein.contents(project_folder)).json()["content"]] == ["paper.ipynb"]
+    assert list(listing((await einstein.contents(project_folder)).json())) == ["paper.ipynb"]
 
     rooms = einstein.rooms()
     room = await rooms.open(path)
@@ -56,6 +58,8 @@ async def test_a_notebook_in_a_project_is_opened_edited_in_a_room_and_saved(file
         )
     saved = await einstein.contents(path)
     assert "x = 1  # from the project" in cell_sources(saved.json()["content"])
+    download = await einstein.get(f"/files/{path}")
+    assert download.status_code == 200 and download.content == await einstein_cs3.files.read_bytes(in_cs3)
 
     # The sharing API names it by the same Jupyter path.
     link = await einstein.post("/api/meshcollab/links", json={"path": path, "role": "viewer"})

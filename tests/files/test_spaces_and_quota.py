@@ -49,8 +49,9 @@ async def test_quota_is_that_of_the_space_holding_the_path(files_server, einstei
 async def test_link_guests_reach_neither(files_server, einstein_cs3, home_folder):
     await einstein_cs3.files.write(f"{await einstein_cs3.home()}/{home_folder}/nb.ipynb", b"")
     einstein = basic_actor(files_server.url, "einstein", DEMO["einstein"])
-    link = (await einstein.post("/api/meshcollab/links", json={"path": f"{home_folder}/nb.ipynb", "role": "editor"})).json()
+    path = f"{home_folder}/nb.ipynb"
+    link = await einstein.post("/api/meshcollab/links", json={"path": path, "role": "editor"})
     guest = Actor(files_server.url, name="guest")
-    assert (await guest.join(link["token"])).status_code == 200
+    assert (await guest.join(link.json()["token"])).status_code == 200
     assert (await guest.get("/api/meshcollab/spaces")).status_code == 403
     assert (await guest.get("/api/meshcollab/quota")).status_code == 403

@@ -4,31 +4,16 @@ through CS3 otherwise; refused to viewers, link guests, and while another applic
 
 from __future__ import annotations
 
-import json
-
 import nbformat
 import pytest
 from identity_clients import DEMO, Actor, basic_actor
-from notebook_edits import NOTEBOOK, cell_sources, eventually_in_cs3
+from notebook_edits import cell_sources, eventually_in_cs3
 from room_clients import notebook, until
+from versioned_notebooks import nb
 
 from meshcollab.cs3 import VIEWER
 
 pytestmark = pytest.mark.anyio
-
-
-def nb(source: str) -> bytes:
-    return json.dumps({**NOTEBOOK, "cells": [{**NOTEBOOK.cells[1], "source": source}]}).encode()
-
-
-@pytest.fixture
-async def versioned(einstein_cs3, home_folder) -> tuple[str, str]:
-    """A notebook whose content was "v = 1", then "v = 2", and is "v = 3": (Jupyter path, CS3 path)."""
-    path = f"{home_folder}/nb.ipynb"
-    target = f"{await einstein_cs3.home()}/{path}"
-    for source in ("v = 1", "v = 2", "v = 3"):
-        await einstein_cs3.files.write(target, nb(source))
-    return path, target
 
 
 async def key_of(session, target: str, source: str) -> str:
@@ -52,7 +37,9 @@ async def test_restore_without_a_room_goes_through_cs3(files_server, einstein_cs
     await key_of(einstein_cs3, target, "v = 3")  # nothing lost: the replaced content is a version
 
 
-async def test_restore_in_a_live_room_reaches_every_client_and_is_saved(files_server, einstein_cs3, versioned):
+async def test_restore_in_a_live_room_reaches_every_client_and_is_saved(
+    files_server, einstein_cs3, versioned
+):
     path, target = versioned
     einstein = basic_actor(files_server.url, "einstein", DEMO["einstein"])
     rooms = einstein.rooms()
