@@ -20,6 +20,7 @@ from traitlets.config import TraitError
 from meshcollab.auth.page_config import page_config_hook
 from meshcollab.collab import CollabSettings
 from meshcollab.cs3 import CS3Config, CS3Gateway, CS3Session, Unauthenticated
+from meshcollab.files import files_handlers
 from meshcollab.handlers.merge import merge_handlers
 from meshcollab.handlers.room import CollaborationRoomHandler
 from meshcollab.handlers.session import CollaborationSessionHandler
@@ -37,6 +38,7 @@ def extension_handlers() -> list[tuple]:
         *sharing_handlers(),
         *federated_handlers(),  # OCM shares with other institutions
         *merge_handlers(),  # recover and merge API (meshcollab/recovery/README.md)
+        *files_handlers(),  # spaces, quota, file information, version restore (meshcollab/files/README.md)
     ]
 
 

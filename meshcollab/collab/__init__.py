@@ -14,7 +14,7 @@ from .content import InvalidContent
 from .hooks import Activation, CS3RoomHooks, RoomFiles, read_file
 from .lease import ADVISORY_KEY, LeaseState, LockLease
 from .record import RoomRecord
-from .roomfile import NotARoomFile, RoomFile, conflict_copy_name
+from .roomfile import NotARoomFile, RoomFile, conflict_copy_name, parse_conflict_copy_name
 from .settings import APP_NAME, CollabSettings
 from .snapshots import SaveOutcome, SnapshotWriter
 from .status import LockHolder
@@ -36,5 +36,6 @@ __all__ = [
     "SaveOutcome",
     "SnapshotWriter",
     "conflict_copy_name",
+    "parse_conflict_copy_name",
     "read_file",
 ]

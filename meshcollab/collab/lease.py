@@ -40,6 +40,7 @@ from meshcollab.cs3 import (
 from meshcollab.rooms.service import Service
 
 from . import status
+from .holders import HolderNames
 from .settings import CollabSettings
 from .status import LockHolder
 
@@ -89,6 +90,7 @@ class LockLease(Service):
         self._on_change = on_change
         self._previous_lock_id = previous_lock_id
         self._ever_held = False
+        self._holder_names = HolderNames()
         self._changed = anyio.Event()
         self._wake = anyio.Event()
         self._scope: anyio.CancelScope | None = None
@@ -201,7 +203,8 @@ class LockLease(Service):
                 lock.lock_id not in (self.lock_id, self._previous_lock_id)
                 or lock.app_name != self._settings.app_name
             ):
-                self._set_blocked(_holder_of(lock))
+                name = await self._holder_names.name(session, lock.lock_id, user=lock.user)
+                self._set_blocked(_holder_of(lock, name))
                 return
             # Ours: taken by a call whose answer was lost, or left by this room's previous activation.
             await session.locks.refresh(
@@ -257,11 +260,10 @@ class LockLease(Service):
         if current is not None and current.get("lock_id") not in (self.lock_id, self._previous_lock_id):
             expires = _parse_time(current.get("expires"))
             if expires is None or expires > datetime.now(UTC):
-                self._set_blocked(
-                    LockHolder(
-                        str(current.get("app", "")), str(current.get("user", "")), expires, advisory=True
-                    )
-                )
+                user = str(current.get("user", ""))
+                name = await self._holder_names.name(session, str(current.get("lock_id")), username=user)
+                app = str(current.get("app", ""))
+                self._set_blocked(LockHolder(app, user, expires, advisory=True, name=name))
                 return
         expires = self._expiration()
         value = {
@@ -284,8 +286,8 @@ class LockLease(Service):
             await session.files.unset_metadata(self.target, [ADVISORY_KEY])
 
 
-def _holder_of(lock: Lock) -> LockHolder:
-    return LockHolder(lock.app_name, lock.user.opaque_id if lock.user else "", lock.expiration)
+def _holder_of(lock: Lock, name: str = "") -> LockHolder:
+    return LockHolder(lock.app_name, lock.user.opaque_id if lock.user else "", lock.expiration, name=name)
 
 
 def _parse_time(text: object) -> datetime | None:

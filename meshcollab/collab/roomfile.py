@@ -44,12 +44,35 @@ class RoomFile:
         return self.kind == "notebook"
 
 
+STAMP = "%Y-%m-%d_%H_%M_%S"
+
+
+def _around(name: str) -> tuple[str, str]:
+    """What a conflict copy's name of `name` starts and ends with, around `<user>.<stamp>`."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem:  # "README", ".bashrc"
+        return f"{name}.", ".conflict"
+    return f"{stem}.", f".conflict.{extension}"
+
+
 def conflict_copy_name(name: str, user: str, when: datetime | None = None) -> str:
     """`nb.ipynb` → `nb.<user>.<YYYY-MM-DD_HH_MM_SS>.conflict.ipynb` (UTC); `data.txt` →
     `data.<user>.<stamp>.conflict.txt`; a name without extension gets `.conflict` at the end."""
-    stamp = (when or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%d_%H_%M_%S")
+    stamp = (when or datetime.now(UTC)).astimezone(UTC).strftime(STAMP)
     user = "".join(c if c.isalnum() or c in "-_@" else "_" for c in user) or "unknown"
-    stem, dot, extension = name.rpartition(".")
-    if not dot or not stem:  # "README", ".bashrc"
-        return f"{name}.{user}.{stamp}.conflict"
-    return f"{stem}.{user}.{stamp}.conflict.{extension}"
+    head, tail = _around(name)
+    return f"{head}{user}.{stamp}{tail}"
+
+
+def parse_conflict_copy_name(name: str, copy_name: str) -> tuple[str, datetime] | None:
+    """(user, when) if `copy_name` is what `conflict_copy_name(name, user, when)` gives; else None."""
+    head, tail = _around(name)
+    if not (copy_name.startswith(head) and copy_name.endswith(tail)):
+        return None
+    user, dot, stamp = copy_name[len(head) : len(copy_name) - len(tail)].rpartition(".")
+    if not dot or not user or "." in user:
+        return None
+    try:
+        return user, datetime.strptime(stamp, STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None

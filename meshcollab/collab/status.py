@@ -14,7 +14,9 @@ The room's status (`room.set_status`: sent now and to every client who joins lat
 - `{"code": "save-blocked", "reason": R, "edits_kept": true, ...}`: the room cannot save to the file
   now; every edit stays in the room and is saved once the cause goes. `reason`:
   - `"locked"`: another application holds the file's lock. `holder`: `{"app": "...", "user": "...",
-    "expires": "...Z" | null, "advisory": bool}`. The room retries and resumes saving by itself.
+    "expires": "...Z" | null, "advisory": bool, "name": "Marie Curie" | null}` (`user`: the holder's
+    user id, or user name for an advisory lock; `name`: their display name, when the gateway gives
+    it). The room retries and resumes saving by itself.
   - `"lock-lost"`: the room's own lock was lost or taken while it was open (same `holder` when known).
   - `"read-only"`: the user the server acts as may not write this file.
   - `"not-found"`: the file is gone from CS3 (deleted, or no longer shared).
@@ -52,21 +54,29 @@ def iso(moment: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class LockHolder:
-    """Who holds a lock that is not the room's: the application, the user, until when."""
+    """Who holds a lock that is not the room's: the application, the user (id; `name` is their
+    display name when known), until when."""
 
     app: str
     user: str
     expires: datetime | None
     advisory: bool = False
+    name: str = ""
 
     def describe(self) -> str:
         who = self.app or "another application"
-        user = f" (user {self.user})" if self.user else ""
+        user = f" ({self.name})" if self.name else f" (user {self.user})" if self.user else ""
         until = f" until {iso(self.expires)}" if self.expires else ""
         return f"{who}{user}{until}"
 
     def to_json(self) -> dict:
-        return {"app": self.app, "user": self.user, "expires": iso(self.expires), "advisory": self.advisory}
+        return {
+            "app": self.app,
+            "user": self.user,
+            "expires": iso(self.expires),
+            "advisory": self.advisory,
+            "name": self.name or None,
+        }
 
 
 def saving() -> Notice:

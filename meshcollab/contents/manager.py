@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import itertools
 import mimetypes
@@ -41,6 +42,7 @@ from meshcollab.contents.paths import (
     normalize,
     parent_of,
 )
+from meshcollab.contents.projects import ProjectRoot, ProjectSpaces, project_entries
 from meshcollab.contents.uploads import ChunkedUploads
 from meshcollab.cs3 import (
     AlreadyExists,
@@ -49,6 +51,7 @@ from meshcollab.cs3 import (
     CS3Session,
     Locked,
     NotFound,
+    Permissions,
     Resource,
     ResourceType,
     Target,
@@ -60,6 +63,11 @@ from meshcollab.sharing.share_folder import share_folder_entries, share_folder_p
 
 T = TypeVar("T")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+READ_ONLY_FOLDER = Permissions.of("stat", "list_container")  # the folders meshcollab shows itself
+
+
+def _virtual_folder(name: str) -> Resource:
+    return Resource(id=None, path="", name=name, type=ResourceType.CONTAINER, permissions=READ_ONLY_FOLDER)
 
 
 def _decode_content(content: Any, format: str | None, path: str) -> bytes:
@@ -107,6 +115,21 @@ class CS3ContentsManager(AsyncContentsManager):
         config=True,
         help="Seconds after which an unfinished chunked upload that received no chunk is dropped.",
     )
+    projects_folder = Unicode(
+        "Projects",
+        config=True,
+        help="Name of the read-only folder at the Jupyter root that holds the project spaces the user "
+        "belongs to (`<name>/<space>/...` is that space's root in CS3); listed only for members of a "
+        "project space. A real folder of that name in the root stays reachable: its entries named like "
+        "a project space are hidden by the space. Empty: project spaces are not shown.",
+    )
+
+    @validate("projects_folder")
+    def _check_projects_folder(self, proposal):
+        name = proposal["value"]
+        if name and ("/" in name or name in (".", "..") or name.startswith(".") or "\x00" in name):
+            raise TraitError(f"projects_folder must be a plain, visible folder name (or empty), not {name!r}")
+        return name
 
     @validate("root_template")
     def _check_root_template(self, proposal):
@@ -131,6 +154,7 @@ class CS3ContentsManager(AsyncContentsManager):
         super().__init__(**kwargs)
         # Derived per session, never a session of our own: the gateway's answer to GetHome.
         self._homes: weakref.WeakKeyDictionary[CS3Session, str] = weakref.WeakKeyDictionary()
+        self._projects = ProjectSpaces()
         self._uploads = ChunkedUploads(self.upload_staging_dir, self.upload_timeout)
 
     def info_string(self) -> str:
@@ -157,13 +181,28 @@ class CS3ContentsManager(AsyncContentsManager):
                 home = await self._cs3(session.home(), path="", action="open", session=session)
                 self._homes[session] = home
         user = session.user
-        return UserRoot.from_template(
+        root = UserRoot.from_template(
             self.root_template,
             home=home,
             username=user.username,
             user_id=user.id.opaque_id if user.id else "",
             idp=user.id.idp if user.id else "",
         )
+        projects = await self.project_spaces(session)
+        if not projects:
+            return root
+        return dataclasses.replace(
+            root,
+            projects_folder=self.projects_folder,
+            projects=tuple((project.name, project.cs3_path) for project in projects),
+        )
+
+    async def project_spaces(self, session: CS3Session | None = None) -> tuple[ProjectRoot, ...]:
+        """The project spaces below the projects folder of the current user (none when it is off)."""
+        session = session or self.session()
+        if not self.projects_folder or session.public_link is not None:
+            return ()
+        return await self._cs3(self._projects.of(session), path="", action="open", session=session)
 
     async def cs3_path(self, path: str) -> str:
         """The CS3 path of a Jupyter path, for the current user (HTTP 400 for a path that escapes)."""
@@ -248,16 +287,13 @@ class CS3ContentsManager(AsyncContentsManager):
         try:
             resource = await self._cs3(session.files.stat(target), path=api_path, action="read", session=session)
         except HTTPError as error:
-            # The share folder, when the gateway does not list it itself (meshcollab.sharing.share_folder).
             if error.status_code != 404 or session.public_link is not None or type not in (None, "directory"):
                 raise
-            if root.to_api(await share_folder_path(session)) != api_path:
-                raise
-            return await self._share_folder_model(session, api_path, content)
+            return await self._virtual_folder_model(session, root, api_path, content, error)
         if not resource.is_file:
             if type not in (None, "directory"):
                 raise HTTPError(400, f"{api_path} is a directory, not a {type}", reason="bad type")
-            model = await self._dir_model(session, api_path, resource, content)
+            model = await self._dir_model(session, root, api_path, resource, content)
         elif type == "notebook" or (type is None and api_path.endswith(".ipynb")):
             model = await self._notebook_model(session, api_path, resource, content, require_hash)
         else:
@@ -395,22 +431,39 @@ class CS3ContentsManager(AsyncContentsManager):
             return resource.mime_type
         return None
 
-    async def _dir_model(self, session: CS3Session, api_path: str, resource: Resource, content: bool) -> dict:
+    async def _dir_model(
+        self, session: CS3Session, root: UserRoot, api_path: str, resource: Resource, content: bool
+    ) -> dict:
         model = self._base_model(api_path, resource)
         model["type"] = "directory"
         model["size"] = None
         if content:
-            entries = await self._cs3(
-                session.files.list(resource), path=api_path, action="list", session=session
-            )
-            model["content"] = self._listing(api_path, [(entry.name, entry) for entry in entries])
+            listing = session.files.list(resource)
+            listed = await self._cs3(listing, path=api_path, action="list", session=session)
+            entries = [(entry.name, entry) for entry in listed]
+            if not api_path and root.projects and self.projects_folder not in {name for name, _ in entries}:
+                entries.append((self.projects_folder, _virtual_folder(self.projects_folder)))
+            if root.has_projects_folder(api_path):  # a real folder named like it: the spaces win
+                spaces = project_entries(await self.project_spaces(session))
+                taken = {name for name, _ in spaces}
+                entries = [entry for entry in entries if entry[0] not in taken] + spaces
+            model["content"] = self._listing(api_path, entries)
             model["format"] = "json"
         return model
 
-    async def _share_folder_model(self, session: CS3Session, api_path: str, content: bool) -> dict:
-        """The share folder as a read-only directory of the accepted shares' mount points."""
-        entries = await self._cs3(share_folder_entries(session), path=api_path, action="list", session=session)
-        model = self._base_model(api_path, Resource(id=None, path="", name="", type=ResourceType.CONTAINER))
+    async def _virtual_folder_model(
+        self, session: CS3Session, root: UserRoot, api_path: str, content: bool, not_found: HTTPError
+    ) -> dict:
+        """The folders meshcollab shows when the gateway has none there: the projects folder, and the
+        share folder when the gateway does not list it itself (meshcollab.sharing.share_folder)."""
+        if root.has_projects_folder(api_path):
+            entries = project_entries(await self.project_spaces(session))
+        elif root.to_api(await share_folder_path(session)) == api_path:
+            shares = share_folder_entries(session)
+            entries = await self._cs3(shares, path=api_path, action="list", session=session)
+        else:
+            raise not_found
+        model = self._base_model(api_path, _virtual_folder(name_of(api_path)))
         model.update(type="directory", size=None, writable=False)
         if content:
             model["content"], model["format"] = self._listing(api_path, entries), "json"

@@ -83,9 +83,28 @@ def _safe_segment(value: str, what: str) -> str:
 
 @dataclass(frozen=True)
 class UserRoot:
-    """Where one user's Jupyter root is in CS3."""
+    """Where one user's Jupyter root is in CS3, and the project spaces shown below the projects
+    folder: `<projects_folder>/<name>/...` is below the space root `projects[name]`; every other
+    path, the projects folder itself included, is below `cs3_path` (so a real folder of that name in
+    the home stays reachable, only its entries named like a project space are hidden)."""
 
     cs3_path: str
+    projects_folder: str = ""
+    projects: tuple[tuple[str, str], ...] = ()  # (name, CS3 path of the space root)
+
+    def has_projects_folder(self, api_path: str) -> bool:
+        """Whether `api_path` (normalized) is the projects folder and the user has project spaces."""
+        return bool(self.projects) and api_path == self.projects_folder
+
+    def _project_target(self, api_path: str) -> str | None:
+        folder, _, below = api_path.partition("/")
+        if not self.projects or folder != self.projects_folder or not below:
+            return None
+        name, _, rest = below.partition("/")
+        root = dict(self.projects).get(name)
+        if root is None:
+            return None
+        return f"{root.rstrip('/')}/{rest}" if rest else root
 
     @classmethod
     def from_template(
@@ -111,18 +130,31 @@ class UserRoot:
         api_path = normalize(api_path)
         if not api_path:
             return self.cs3_path
+        project = self._project_target(api_path)
+        if project is not None:
+            return project
         return f"{self.cs3_path.rstrip('/')}/{api_path}"
 
     def to_api(self, cs3_path: str) -> str | None:
         """The Jupyter path of a CS3 path, or None when it is outside this root."""
-        root = self.cs3_path.rstrip("/")
-        cs3_path = cs3_path.rstrip("/")
-        if cs3_path == root:
-            return ""
-        if root and not cs3_path.startswith(root + "/"):
-            return None
-        relative = cs3_path[len(root) + 1 :] if root else cs3_path.lstrip("/")
-        try:
-            return normalize(relative)
-        except HTTPError:
-            return None
+        for name, project_root in self.projects:
+            relative = _below(project_root, cs3_path)
+            if relative is not None:
+                return normalize(f"{self.projects_folder}/{name}/{relative}")
+        relative = _below(self.cs3_path, cs3_path)
+        if relative is None or self._project_target(relative) is not None:
+            return None  # outside the root, or hidden by a project space of the same name
+        return relative
+
+
+def _below(root: str, cs3_path: str) -> str | None:
+    """The normalized path of `cs3_path` relative to `root` ("" for the root), None if outside it."""
+    root, cs3_path = root.rstrip("/"), cs3_path.rstrip("/")
+    if cs3_path == root:
+        return ""
+    if root and not cs3_path.startswith(root + "/"):
+        return None
+    try:
+        return normalize(cs3_path[len(root) + 1 :] if root else cs3_path.lstrip("/"))
+    except HTTPError:
+        return None

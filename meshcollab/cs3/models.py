@@ -352,7 +352,9 @@ class PublicLink:
 
 @dataclass(frozen=True)
 class Space:
-    """A storage space: a user's personal space or a project space."""
+    """A storage space: a user's personal space or a project space. `root_path` and `root_permissions`
+    are what the gateway says of the space's root (its `root_info`), when it says it: the path the
+    root has in the gateway's namespace, and what the caller may do there."""
 
     id: str
     name: str
@@ -361,6 +363,8 @@ class Space:
     owner: UserId | None = None
     quota_max_bytes: int = 0
     mtime: datetime | None = None
+    root_path: str = ""
+    root_permissions: Permissions = Permissions()
 
     @classmethod
     def from_proto(cls, message: storage.StorageSpace) -> Space:
@@ -372,6 +376,8 @@ class Space:
             owner=UserId.from_proto(message.owner.id),
             quota_max_bytes=message.quota.quota_max_bytes,
             mtime=to_datetime(message.mtime),
+            root_path=message.root_info.path,
+            root_permissions=Permissions.from_proto(message.root_info.permission_set),
         )
 
 

@@ -18,10 +18,8 @@ A user who may only read the notebook may preview, nothing else (403).
 from __future__ import annotations
 
 import json
-from contextlib import asynccontextmanager
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from meshcollab.collab import RoomRecord
@@ -29,30 +27,20 @@ from meshcollab.collab.content import InvalidContent, parse_notebook
 from meshcollab.collab.outside_changes import base_notebook
 from meshcollab.contents.errors import http_error
 from meshcollab.cs3 import CS3Error, Resource
+from meshcollab.handlers.api import CS3APIHandler
+from meshcollab.handlers.live_room import room_as_member
 from meshcollab.identity import current_session
 from meshcollab.recovery import BadDocument, MergeOutcome, merge_into_room, merged, notebook_from_payload
 from meshcollab.recovery.live import RoomGone
 from meshcollab.recovery.payload import decode_update
-from meshcollab.rooms import Room, RoomLoadError
+from meshcollab.rooms import Room
 from meshcollab.rooms_ids import room_id_for
 
 ROOM_ATTEMPTS = 3  # a room that closes while a merge is being applied is loaded again
 
 
-class MergeAPIHandler(APIHandler):
+class MergeAPIHandler(CS3APIHandler):
     auth_resource = "contents"
-
-    def body(self) -> dict:
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise web.HTTPError(400, "the body must be JSON") from None
-        if not isinstance(body, dict):
-            raise web.HTTPError(400, "the body must be a JSON object")
-        return body
-
-    def answer(self, payload: dict) -> None:
-        self.finish(json.dumps(payload))
 
     @property
     def runtime(self):
@@ -69,22 +57,8 @@ class MergeAPIHandler(APIHandler):
             raise web.HTTPError(403, f"you may view {path!r} but not change it: merging needs write access")
         return resource, may_write
 
-    @asynccontextmanager
-    async def room_of(self, resource: Resource, may_write: bool):
-        """The loaded room of the notebook, with the request's user as one of its members meanwhile
-        (the room reads its file, and writes it later, as a member who may write)."""
-        room_id = room_id_for("json", "notebook", resource.id)
-        members = getattr(self.runtime, "members", None)
-        member = members.joining(room_id, resource.id, current_session(), may_write) if members else None
-        try:
-            try:
-                room = await self.runtime.registry.room(room_id)
-            except RoomLoadError as error:
-                raise web.HTTPError(409, f"the notebook's room cannot be loaded: {error}") from None
-            yield room
-        finally:
-            if member is not None:
-                members.left(member)
+    def room_of(self, resource: Resource, may_write: bool):
+        return room_as_member(self.runtime, resource, current_session(), may_write)
 
     async def merge_into_live_room(
         self, resource: Resource, may_write: bool, base: dict, theirs: dict, *, label: str, apply: bool

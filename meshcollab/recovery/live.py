@@ -99,3 +99,19 @@ async def merge_into_room(
             apply_notebook(doc, result.notebook)
         return MergeOutcome(ours, result.notebook, list(result.conflicts), result.changed)
     raise AssertionError("unreachable")
+
+
+def replace_document(doc: Doc, kind: str, content: dict | str) -> None:
+    """Make a room's document `content`, a notebook (`kind` "notebook") or the text of a text file
+    ("file"), by minimal Y operations in one transaction: other clients keep their cursors and
+    whatever did not change. Call it on the event loop (nothing may come in between)."""
+    from pycrdt import Text
+
+    from meshcollab.merge import apply_notebook, ensure_cell_ids
+    from meshcollab.merge.ydoc import set_text
+
+    if kind == "notebook":
+        apply_notebook(doc, ensure_cell_ids(content))
+        return
+    with doc.transaction():
+        set_text(doc.get("source", type=Text), content)

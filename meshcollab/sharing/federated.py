@@ -9,26 +9,15 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from meshcollab.cs3 import OCMShare, ReceivedOCMShare, UserId
+from meshcollab.cs3 import OCMShare, ReceivedOCMShare
 
 from .handlers import STATES, SharingHandler, _expiration, _role
-from .models import role_of, when
-
-
-def federated_name(user: UserId | None) -> str | None:
-    return f"{user.opaque_id}@{user.idp}" if user is not None else None
+from .models import federated_name, federated_share_json, role_of
 
 
 class FederatedSharesHandler(SharingHandler):
     async def share_json(self, share: OCMShare) -> dict:
-        return {
-            "id": share.id,
-            "name": share.name,
-            "path": await self.path_of(share.resource_id),
-            "recipient": federated_name(share.grantee),
-            "role": role_of(share.permissions),
-            "expiration": when(share.expiration),
-        }
+        return federated_share_json(share, await self.path_of(share.resource_id))
 
     @web.authenticated
     @authorized

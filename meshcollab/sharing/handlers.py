@@ -8,16 +8,13 @@ every member of every room may do, so a revoked or downgraded user's writes stop
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from meshcollab.contents.errors import http_error
-from meshcollab.cs3 import CS3Error, CS3Session, ResourceId, ShareState
-from meshcollab.identity import current_session
+from meshcollab.cs3 import CS3Error, ShareState
+from meshcollab.handlers.api import CS3APIHandler
 
 from .share_folder import share_folder_path
 from .models import ROLES, UserNames, link_json, received_json, share_json, user_json
@@ -25,61 +22,12 @@ from .models import ROLES, UserNames, link_json, received_json, share_json, user
 STATES = {"pending": ShareState.PENDING, "accepted": ShareState.ACCEPTED, "rejected": ShareState.REJECTED}
 
 
-def json_object(body: bytes | None) -> dict:
-    """A request body that must be a JSON object; HTTP 400 saying so otherwise."""
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        raise web.HTTPError(400, "the body must be JSON") from None
-    if not isinstance(value, dict):
-        raise web.HTTPError(400, "the body must be a JSON object")
-    return value
-
-
-class SharingHandler(APIHandler):
+class SharingHandler(CS3APIHandler):
     auth_resource = "meshcollab"
-
-    @property
-    def session(self) -> CS3Session:
-        return current_session()
-
-    def body(self) -> dict:
-        return json_object(self.request.body)
-
-    async def cs3(self, operation, *, action: str, path: str | None = None):
-        try:
-            return await operation
-        except CS3Error as error:
-            raise http_error(error, path=path, action=action) from None
-
-    async def target(self, path: object) -> str:
-        if not isinstance(path, str):
-            raise web.HTTPError(400, '"path" (a Jupyter path) is required')
-        return await self.contents_manager.cs3_path(path)
-
-    async def path_of(self, resource_id: ResourceId | None) -> str | None:
-        """The caller's Jupyter path of a resource, if it is below their root."""
-        if resource_id is None:
-            return None
-        try:
-            resource = await self.session.files.stat(resource_id)
-        except CS3Error:
-            return None
-        return await self.contents_manager.api_path(resource.path)
-
-    async def resource_id_at(self, path: str | None) -> ResourceId | None:
-        if path is None:
-            return None
-        resource = await self.contents_manager.resource(path)
-        return resource.id
 
     async def changed(self) -> None:
         """Shares or links changed: who is in which room, with which rights, is checked again now."""
         await self.settings["meshcollab"].runtime.members.recheck()
-
-    def answer(self, payload: dict, status: int = 200) -> None:
-        self.set_status(status)
-        self.finish(json.dumps(payload))
 
 
 def _role(body: dict, required: bool = True):

@@ -20,9 +20,9 @@ from meshcollab.auth.login import message_html, page
 from meshcollab.auth.signins import SignIn
 from meshcollab.auth.throttle import RetryAfter, TooManyAttempts
 from meshcollab.cs3 import CS3Error, Unauthenticated, Unavailable
+from meshcollab.handlers.api import json_object
 from meshcollab.identity_provider import client_address
 
-from .handlers import json_object
 from .models import role_of
 
 

@@ -1,4 +1,4 @@
-"""The JSON shapes of the sharing API: users, shares, received shares, public links.
+"""The JSON shapes of the sharing API: users, shares, received shares, public links, federated shares.
 
 Paths are Jupyter paths of the caller (None when the resource is not below their root); `fileId` is
 the resource id as the room endpoints encode it, so a client can tell which room a share opens.
@@ -13,6 +13,7 @@ from meshcollab.cs3 import (
     VIEWER,
     CS3Error,
     CS3Session,
+    OCMShare,
     Permissions,
     PublicLink,
     ReceivedShare,
@@ -105,4 +106,20 @@ def link_json(link: PublicLink, path: str | None, base_url: str) -> dict:
         "expiration": when(link.expiration),
         "display_name": link.display_name,
         "created": when(link.created),
+    }
+
+
+def federated_name(user: UserId | None) -> str | None:
+    """A user of another institution as OCM names them: `<user id>@<institution domain>`."""
+    return f"{user.opaque_id}@{user.idp}" if user is not None else None
+
+
+def federated_share_json(share: OCMShare, path: str | None) -> dict:
+    return {
+        "id": share.id,
+        "name": share.name,
+        "path": path,
+        "recipient": federated_name(share.grantee),
+        "role": role_of(share.permissions),
+        "expiration": when(share.expiration),
     }

@@ -71,7 +71,10 @@ async def test_a_lock_held_by_another_app_blocks_saving_until_it_goes(tmp_path, 
             [notice] = await eventually(lambda: client.notices("save-blocked"))
             assert notice["reason"] == "locked" and notice["edits_kept"] is True
             assert notice["holder"]["app"] == "collabora" and notice["holder"]["expires"]
-            assert "collabora" in notice["message"]
+            # The holder by id (as before) and by the name people know them by.
+            assert notice["holder"]["user"] == outsider.user.id.opaque_id
+            assert notice["holder"]["name"] == "Albert Einstein"
+            assert "collabora" in notice["message"] and "Albert Einstein" in notice["message"]
             lock = await outsider.locks.get(path)
             assert lock.lock_id == "wopi-lock-1"
 
@@ -139,6 +142,7 @@ async def test_a_stolen_lock_stops_writing_and_is_taken_back_when_free(tmp_path,
                 ]
             )
             assert notice[-1]["holder"]["app"] == "other-app"
+            assert notice[-1]["holder"]["name"] == "Albert Einstein"
             before = await outsider.files.stat(path)
             append(client.doc, "\nwhile_stolen = 1")
             live = c.server.registry.get(room)
@@ -166,6 +170,7 @@ async def test_advisory_lock_in_metadata_when_the_storage_has_no_locks(tmp_path,
                 "user": "marie",
                 "expires": "2999-01-01T00:00:00Z",
                 "advisory": True,
+                "name": "Marie Curie",
             }
             append(client.doc, "\nadvisory = 1")
             await anyio.sleep(0.3)

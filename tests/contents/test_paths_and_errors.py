@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from tornado.web import HTTPError
+from traitlets import TraitError
 
 from meshcollab.contents import CheckpointId, CS3ContentsManager, UserRoot, http_error, normalize
 from meshcollab.contents.paths import check_root_template, is_hidden_path
@@ -53,6 +54,36 @@ def test_user_root_maps_both_ways():
     assert root.to_api("/home/marie/x") is None
     with pytest.raises(HTTPError):
         root.to_cs3("../marie")
+
+
+def test_project_spaces_below_the_projects_folder_map_both_ways():
+    projects = (("physics", "/projects/physics"),)
+    root = UserRoot("/home/einstein", projects_folder="Projects", projects=projects)
+    assert root.to_cs3("Projects/physics") == "/projects/physics"
+    assert root.to_cs3("Projects/physics/a/nb.ipynb") == "/projects/physics/a/nb.ipynb"
+    assert root.to_api("/projects/physics/a/nb.ipynb") == "Projects/physics/a/nb.ipynb"
+    assert root.to_api("/projects/physics") == "Projects/physics"
+    assert root.to_api("/projects/chemistry/x") is None  # not a member
+    assert root.has_projects_folder("Projects") and not root.has_projects_folder("Projects/physics")
+    # The projects folder itself, and what a real folder of that name holds, stay in the home...
+    assert root.to_cs3("Projects") == "/home/einstein/Projects"
+    assert root.to_cs3("Projects/notes.txt") == "/home/einstein/Projects/notes.txt"
+    assert root.to_api("/home/einstein/Projects/notes.txt") == "Projects/notes.txt"
+    # ...but for the entries a project space hides.
+    assert root.to_api("/home/einstein/Projects/physics/x") is None
+    with pytest.raises(HTTPError):
+        root.to_cs3("Projects/physics/../../x")
+    without = UserRoot("/home/richard", projects_folder="Projects")
+    assert without.to_cs3("Projects/physics") == "/home/richard/Projects/physics"
+    assert not without.has_projects_folder("Projects")
+
+
+def test_the_projects_folder_is_a_plain_name_or_nothing():
+    assert CS3ContentsManager().projects_folder == "Projects"
+    assert CS3ContentsManager(projects_folder="").projects_folder == ""
+    for bad in ("a/b", "..", ".projects"):
+        with pytest.raises(TraitError):
+            CS3ContentsManager(projects_folder=bad)
 
 
 def test_root_templates():

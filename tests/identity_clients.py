@@ -5,17 +5,11 @@ their rooms (session endpoint + room websocket, as JupyterLab's provider)."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "rooms"))
-
-from jupyter_rooms import JupyterRooms  # noqa: E402
-from server_process import basic  # noqa: E402
+from jupyter_rooms import JupyterRooms
+from server_process import basic
 
 XSRF = "_xsrf"
 
