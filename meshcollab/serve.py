@@ -19,6 +19,8 @@ from meshcollab.cs3 import CS3Config, CS3Gateway, NotFound
 from meshcollab.embedded_store import StoreProcess
 
 DEMO_NOTEBOOK = Path(__file__).parent / "demo" / "welcome.ipynb"
+# Reva's demo users and a project space they share, so that Projects/ has something to show.
+DEMO_PROJECTS = Path(__file__).parent / "demo" / "projects.json"
 DEMO_USER, DEMO_PASSWORD = "einstein", "relativity"
 
 
@@ -76,12 +78,13 @@ def run_serve(args: argparse.Namespace, jupyter_argv: list[str]) -> int:
     gateway = args.gateway
     if gateway is None:
         args.data_dir.mkdir(parents=True, exist_ok=True)
-        store = StoreProcess(root=args.data_dir / "store")
+        store = StoreProcess(root=args.data_dir / "store", users_file=DEMO_PROJECTS)
         store.start(grpc_port=args.store_port)
         gateway = store.grpc_address
         anyio.run(_seed_demo, gateway)
         os.environ.setdefault("MESHCOLLAB_CS3_PASSWORD", DEMO_PASSWORD)
-        jupyter_argv = [f"--MeshCollab.cs3_username={DEMO_USER}", *jupyter_argv]
+        if not any(arg.startswith("--MeshCollab.cs3_username") for arg in jupyter_argv):
+            jupyter_argv = [f"--MeshCollab.cs3_username={DEMO_USER}", *jupyter_argv]
         print(
             f"meshcollab: embedded CS3 store at {gateway}; the token URL signs in as {DEMO_USER}, "
             "/login takes any demo user (marie/radioactivity, richard/superfluidity)",

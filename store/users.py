@@ -1,6 +1,7 @@
 """Users and project spaces, from a JSON file in Reva's `users.json` shape, or Reva's demo users.
 
-The file is a list of users, or {"users": [...], "projects": [...]}. A user is
+The file is a list of users, or {"users": [...], "projects": [...]} (without "users": Reva's demo
+users, so that a file can add project spaces to them). A user is
 {"id": {"opaqueId": ..., "idp": ...}, "username", "secret", "mail", "display_name", "groups",
 "uid_number", "gid_number"}; a project is {"name": "physics", "description": "...",
 "members": {"einstein": "manager", "marie": "editor", "richard": "viewer"}}.
@@ -109,7 +110,7 @@ class UserDirectory:
             return cls([_user_from_json(u) for u in DEMO_USERS], [])
         data = json.loads(Path(path).read_text())
         raw_users, raw_projects = (
-            (data, []) if isinstance(data, list) else (data.get("users", []), data.get("projects", []))
+            (data, []) if isinstance(data, list) else (data.get("users", DEMO_USERS), data.get("projects", []))
         )
         users = [_user_from_json(u) for u in raw_users]
         directory = cls(users, [])

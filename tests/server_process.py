@@ -12,7 +12,8 @@ import httpx
 
 from meshcollab.processes import ServiceProcess
 
-RUNNING_AT = re.compile(r"http://127\.0\.0\.1:(?P<port>\d+)/")
+# Jupyter's "running at" line (the embedded store's own ready line names a URL too).
+RUNNING_AT = re.compile(r"http://127\.0\.0\.1:(?P<port>\d+)/lab")
 
 # Short delays, so that tests see saves and room closes soon; never asserted as timings.
 FAST = ("--MeshCollab.save_delay=0.05", "--MeshCollab.save_max_delay=0.5", "--MeshCollab.room_close_delay=0.5")
@@ -24,12 +25,13 @@ def basic(username: str, password: str) -> dict[str, str]:
 
 
 class ServerProcess(ServiceProcess):
-    """`user`: the server's own CS3 user (single-user mode, reached with Jupyter's token); None: every
-    client signs in as itself (login page, Basic, Bearer, share links)."""
+    """`gateway`: the CS3 gateway, or None for the embedded store that `meshcollab serve` starts itself
+    (the quickstart). `user`: the server's own CS3 user (single-user mode, reached with Jupyter's
+    token); None: every client signs in as itself (login page, Basic, Bearer, share links)."""
 
     def __init__(
         self,
-        gateway: str,
+        gateway: str | None,
         data_dir: Path,
         *settings: str,
         user: tuple[str, str] | None = ("einstein", "relativity"),
@@ -48,7 +50,7 @@ class ServerProcess(ServiceProcess):
         """Start (again, on the same port and data directory) and wait until it answers."""
         command = [
             sys.executable, "-m", "meshcollab", "serve",
-            "--gateway", self.gateway,
+            *(["--gateway", self.gateway] if self.gateway else []),
             "--data-dir", str(self.data_dir),
             "--no-browser",
             "--allow-root",  # CI runs as root
