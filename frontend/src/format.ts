@@ -15,6 +15,8 @@ export interface ITrans {
 export interface IFormatOptions {
   /** "just now", "5 min ago" instead of a clock time. */
   relative: boolean;
+  /** Clock times with seconds (versions a few seconds apart). */
+  seconds?: boolean;
   /** BCP 47 locale and time zone (defaults: the browser's). */
   locale?: string;
   timeZone?: string;
@@ -27,7 +29,8 @@ export function formatClock(date: Date, now: Date, options: IFormatOptions): str
   const time = new Intl.DateTimeFormat(options.locale, {
     ...zone,
     hour: '2-digit',
-    minute: '2-digit'
+    minute: '2-digit',
+    ...(options.seconds ? { second: '2-digit' } : {})
   }).format(date);
   return day.format(date) === day.format(now) ? time : `${day.format(date)} ${time}`;
 }

@@ -19,6 +19,8 @@ describe('times', () => {
     const absolute = { ...utc, relative: false };
     expect(formatWhen(new Date('2026-11-28T10:29:55Z'), now, trans, absolute)).toBe('at 10:29');
     expect(formatClock(new Date('2026-11-27T23:59:00Z'), now, absolute)).toBe('27/11/2026 23:59');
+    // Versions saved seconds apart are told apart.
+    expect(formatClock(new Date('2026-11-28T10:29:55Z'), now, { ...absolute, seconds: true })).toBe('10:29:55');
   });
 
   it('a clock slightly ahead of ours is still "just now"', () => {

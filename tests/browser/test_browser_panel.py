@@ -85,6 +85,7 @@ async def test_file_information_shows_the_room_lock_and_restores_a_version_into_
     await versions.last.get_by_role("button", name="Restore").click()
     await page.locator(".jp-Dialog").get_by_role("button", name="Restore").click()
     await expect(info.locator(".mc-FileInfo-status")).to_contain_text("Restored", timeout=TIMEOUT_MS)
+    await expect(info.locator(".mc-FileInfo-status")).not_to_have_class(re.compile("mc-mod-error"))
     await page.locator(".jp-NotebookPanel").first.click()  # the notebook's tab again
     await expect_cell(page, 0, "a = 1")
     await eventually_in_cs3(einstein, in_cs3, lambda nb: cell_sources(nb) == ["a = 1", "b = 2", "c = 3"])

@@ -125,9 +125,18 @@ export interface ICellChange {
   moved: boolean;
 }
 
+/** Something both sides changed differently; the merge kept both (in the cell, with markers). */
+export interface IMergeConflict {
+  /** The cell, or null for the notebook's metadata. */
+  cell_id: string | null;
+  kind: string;
+  /** What the merge did about it, in the server's words. */
+  description: string;
+}
+
 export interface IMergeAnswer {
   changes: ICellChange[];
-  conflicts: unknown[];
+  conflicts: IMergeConflict[];
   changed: boolean;
   applied: boolean;
 }

@@ -9,7 +9,7 @@ import { Widget } from '@lumino/widgets';
 import { errorMessage } from '../api';
 import { button, element, section } from '../dom';
 import { formatClock, ITrans } from '../format';
-import type { CS3Client, ICellChange, IFileInfo, MergeSource } from './client';
+import type { CS3Client, ICellChange, IFileInfo, IMergeConflict, MergeSource } from './client';
 import { describeChange, formatBytes, roleLabel, userLabel } from './describe';
 
 export interface IFileInfoActions {
@@ -17,31 +17,38 @@ export interface IFileInfoActions {
   manageSharing?(path: string): void;
 }
 
-function when(iso: string | null | undefined): string {
-  return iso ? formatClock(new Date(iso), new Date(), { relative: false }) : '';
+function when(iso: string | null | undefined, seconds = false): string {
+  return iso ? formatClock(new Date(iso), new Date(), { relative: false, seconds }) : '';
 }
 
 /** The cell changes a merge makes, as a list (with the source diffs). */
 export class MergePreview extends Widget {
-  constructor(changes: ICellChange[], conflicts: number, trans: ITrans) {
+  constructor(changes: ICellChange[], conflicts: IMergeConflict[], trans: ITrans) {
     super();
     this.addClass('mc-MergePreview');
     if (!changes.length) {
       this.node.append(element('p', '', trans.__('The live notebook already has everything in it: merging changes nothing.')));
       return;
     }
-    if (conflicts) {
-      this.node.append(
+    if (conflicts.length) {
+      const both = element('div', 'mc-MergePreview-conflicts');
+      both.append(
         element(
           'p',
-          'mc-MergePreview-conflicts',
+          '',
           trans._n(
-            '%1 cell was changed on both sides: both versions are kept in it, between conflict markers.',
-            '%1 cells were changed on both sides: both versions are kept in them, between conflict markers.',
-            conflicts
+            '%1 change was made differently on both sides; nothing is dropped:',
+            '%1 changes were made differently on both sides; nothing is dropped:',
+            conflicts.length
           )
         )
       );
+      const list = element('ul', '');
+      for (const conflict of conflicts) {
+        list.append(element('li', '', conflict.description));
+      }
+      both.append(list);
+      this.node.append(both);
     }
     const list = element('ol', 'mc-MergePreview-list');
     for (const change of changes) {
@@ -71,7 +78,7 @@ export async function previewAndMerge(
   const preview = await client.merge(path, source, false);
   const result = await showDialog({
     title,
-    body: new MergePreview(preview.changes, preview.conflicts.length, trans),
+    body: new MergePreview(preview.changes, preview.conflicts, trans),
     buttons: preview.changes.length
       ? [Dialog.cancelButton({ label: trans.__('Cancel') }), Dialog.okButton({ label: trans.__('Merge into the live notebook') })]
       : [Dialog.okButton({ label: trans.__('Close') })]
@@ -102,7 +109,7 @@ export class FileInfoView extends Widget {
     try {
       this._render(await this._client.info(this._path));
     } catch (error) {
-      this._status.textContent = errorMessage(error);
+      this._say(errorMessage(error), true);
       this.node.replaceChildren(this._status);
     }
   }
@@ -200,13 +207,13 @@ export class FileInfoView extends Widget {
       const item = element('li', 'mc-Entry');
       item.dataset.version = version.key;
       item.append(
-        element('span', 'mc-Entry-name', when(version.modified)),
+        element('span', 'mc-Entry-name', when(version.modified, true)),
         element('span', 'mc-Entry-detail', formatBytes(version.size))
       );
       if (info.permissions.write) {
         item.append(
-          button(trans.__('Restore'), () => void this._restore(info, version.key, when(version.modified)), {
-            title: trans.__('Make %1 as it was at %2 (the current content is kept as a version)', info.name, when(version.modified))
+          button(trans.__('Restore'), () => void this._restore(info, version.key, when(version.modified, true)), {
+            title: trans.__('Make %1 as it was at %2 (the current content is kept as a version)', info.name, when(version.modified, true))
           })
         );
       }
@@ -273,10 +280,15 @@ export class FileInfoView extends Widget {
         return;
       }
       await this.refresh();
-      this._status.textContent = done;
+      this._say(done, false);
     } catch (error) {
-      this._status.textContent = errorMessage(error);
+      this._say(errorMessage(error), true);
     }
+  }
+
+  private _say(text: string, failed: boolean): void {
+    this._status.textContent = text;
+    this._status.classList.toggle('mc-mod-error', failed);
   }
 
   private _status: HTMLElement;
