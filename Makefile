@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # The JupyterLab extension (frontend/) is built into meshcollab/labextension before pip installs, so
 # that the package ships it; users never run npm. `npm ci` installs exactly frontend/package-lock.json.
 LABEXTENSION := meshcollab/labextension/package.json
-FRONTEND_SOURCES := $(wildcard frontend/src/*.ts frontend/style/* frontend/schema/*.json) \
+FRONTEND_SOURCES := $(wildcard frontend/src/*.ts frontend/src/*/*.ts frontend/style/* frontend/schema/*.json) \
 	frontend/package.json frontend/tsconfig.json
 
 $(BIN)/jupyter-builder:

@@ -26,6 +26,7 @@ import { RoomStatusModel } from './model';
 import { installRoomSocketRecorder } from './roomsocket';
 import { IFormatOptions } from './format';
 import { ReadOnlyBanner, RoomDetails, RoomStatusItem } from './widgets';
+import { sharingPlugin } from './sharing';
 
 const PLUGIN_ID = 'meshcollab:plugin';
 
@@ -238,4 +239,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, sharingPlugin];

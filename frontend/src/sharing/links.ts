@@ -1,0 +1,215 @@
+/**
+ * Public links: create one (role, optional password, optional expiry); the links made, each with its
+ * address to copy (and to select by hand), its role, password and expiry to change, and Revoke.
+ */
+
+import type { ITrans } from '../format';
+import { SharingClient } from './client';
+import {
+  InlineError,
+  ItemList,
+  attempt,
+  button,
+  copyToClipboard,
+  field,
+  h,
+  revokeButton,
+  roleSelect,
+  textInput,
+  uniqueId
+} from './dom';
+import { absoluteUrl, dateFieldValue, isRole, parseExpiry } from './input';
+import { ILinkChange, requests } from './requests';
+import type { ILink } from './types';
+import { describeLink } from './words';
+
+export class LinksSection {
+  readonly node = h('section', 'mc-Share-section mc-Share-links');
+
+  constructor(
+    private readonly _client: SharingClient,
+    private readonly _path: string,
+    private readonly _trans: ITrans,
+    private readonly _announce: (text: string) => void
+  ) {
+    const trans = _trans;
+    this._role = roleSelect(trans, 'viewer');
+    this._password = textInput('password');
+    this._password.autocomplete = 'new-password';
+    this._expiry = textInput('date');
+    this._create = button(trans.__('Create link'), 'jp-mod-accept');
+    this._create.addEventListener('click', () => void this._createLink());
+    this._list = new ItemList(trans.__('Links'), trans.__('No links yet.'));
+    const form = h('div', 'mc-Share-form');
+    form.append(
+      field(trans.__('Access'), this._role),
+      field(trans.__('Password (optional)'), this._password),
+      field(trans.__('Expires (optional)'), this._expiry),
+      this._create
+    );
+    this.node.append(
+      h('h3', 'mc-Share-heading', trans.__('Public links')),
+      h('p', 'mc-Share-hint', trans.__('Anyone with a link can open this document, without an account.')),
+      form,
+      this._error.node,
+      this._list.node
+    );
+  }
+
+  async load(): Promise<void> {
+    await attempt([], this._error, async () => {
+      const { links } = await this._client.send<{ links: ILink[] }>(requests.listLinks(this._path));
+      this._list.set(links.map(link => this._row(link)));
+    });
+  }
+
+  private async _createLink(): Promise<void> {
+    const trans = this._trans;
+    const role = this._role.value;
+    const expiry = parseExpiry(this._expiry.value, new Date(), trans);
+    if (!expiry.ok) {
+      this._error.show(expiry.error);
+      this._expiry.focus();
+      return;
+    }
+    if (!isRole(role)) {
+      return;
+    }
+    let link: ILink | undefined;
+    const controls = [this._role, this._password, this._expiry, this._create];
+    await attempt(controls, this._error, async () => {
+      link = await this._client.send<ILink>(
+        requests.createLink(this._path, { role, password: this._password.value, expiration: expiry.value })
+      );
+    });
+    if (link) {
+      this._password.value = '';
+      this._expiry.value = '';
+      const row = this._row(link);
+      this._list.add(row);
+      row.querySelector<HTMLInputElement>('.mc-Link-url')?.focus();
+      this._announce(trans.__('Link created: %1.', describeLink(link, trans)));
+    }
+  }
+
+  private _row(initial: ILink): HTMLElement {
+    const trans = this._trans;
+    let link = initial;
+    const row = h('li', 'mc-Link');
+    row.dataset.linkId = link.id;
+    const group = h('div', 'mc-Link-group');
+    const summary = h('p', 'mc-Link-summary');
+    summary.id = uniqueId('mc-link');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-labelledby', summary.id);
+    const error = new InlineError();
+
+    // The address: selectable by hand in its field, or copied with the button.
+    const url = textInput();
+    url.readOnly = true;
+    url.classList.add('mc-Link-url');
+    url.addEventListener('focus', () => url.select());
+    const copy = button(trans.__('Copy link'), 'mc-Link-copy');
+    const copied = h('span', 'mc-Link-copied');
+    copied.setAttribute('role', 'status');
+    let clearCopied: ReturnType<typeof setTimeout> | undefined;
+    copy.addEventListener('click', async () => {
+      const done = await copyToClipboard(url.value, url);
+      copied.textContent = done ? trans.__('Copied') : trans.__('Select the address and press Ctrl+C to copy it.');
+      copied.classList.toggle('mc-mod-failed', !done);
+      clearTimeout(clearCopied);
+      clearCopied = setTimeout(() => (copied.textContent = ''), 6000);
+    });
+
+    // Changes: the role at once, the password and the expiry with their buttons.
+    const role = roleSelect(trans, link.role);
+    const password = textInput('password');
+    password.autocomplete = 'new-password';
+    const setPassword = button(trans.__('Set password'));
+    const removePassword = button(trans.__('Remove password'));
+    const expiry = textInput('date');
+    const setExpiry = button(trans.__('Set expiry'));
+    const controls = [role, password, setPassword, removePassword, expiry, setExpiry, copy];
+
+    const show = (next: ILink) => {
+      link = next;
+      row.dataset.role = link.role;
+      row.dataset.password = String(link.password_protected);
+      summary.textContent = describeLink(link, trans);
+      url.value = absoluteUrl(link.url, window.location.href);
+      role.value = link.role;
+      removePassword.hidden = !link.password_protected;
+      expiry.value = dateFieldValue(link.expiration);
+    };
+    const change = async (what: ILinkChange) => {
+      let answer: ILink | undefined;
+      await attempt(controls, error, async () => {
+        answer = await this._client.send<ILink>(requests.changeLink(link.id, what));
+      });
+      if (answer) {
+        show(answer);
+        this._announce(trans.__('Link changed: %1.', describeLink(answer, trans)));
+      } else {
+        show(link);
+      }
+    };
+    role.addEventListener('change', () => {
+      if (isRole(role.value)) {
+        void change({ role: role.value });
+      }
+    });
+    setPassword.addEventListener('click', () => {
+      if (!password.value) {
+        error.show(trans.__('Type the new password first.'));
+        password.focus();
+        return;
+      }
+      const value = password.value;
+      password.value = '';
+      void change({ password: value });
+    });
+    removePassword.addEventListener('click', () => void change({ password: '' }));
+    setExpiry.addEventListener('click', () => {
+      const parsed = parseExpiry(expiry.value, new Date(), trans);
+      if (!parsed.ok || parsed.value === null) {
+        error.show(parsed.ok ? trans.__('Choose the day the link stops working.') : parsed.error);
+        expiry.focus();
+        return;
+      }
+      void change({ expiration: parsed.value });
+    });
+
+    const revoke = revokeButton(
+      trans,
+      trans.__('Revoke this link'),
+      error,
+      () => this._client.send(requests.revokeLink(link.id)),
+      () => {
+        this._list.remove(row);
+        this._role.focus();
+        this._announce(trans.__('Link revoked: it opens nothing any more.'));
+      },
+      controls
+    );
+
+    const address = h('div', 'mc-Link-address');
+    address.append(field(trans.__('Address'), url, 'mc-Share-grow'), copy, copied);
+    const passwordBlock = h('div', 'mc-Link-change');
+    passwordBlock.append(field(trans.__('New password'), password), setPassword, removePassword);
+    const expiryBlock = h('div', 'mc-Link-change');
+    expiryBlock.append(field(trans.__('Expires'), expiry), setExpiry);
+    const settings = h('div', 'mc-Link-settings');
+    settings.append(field(trans.__('Access'), role), passwordBlock, expiryBlock, revoke);
+    group.append(summary, address, settings, error.node);
+    row.append(group);
+    show(link);
+    return row;
+  }
+
+  private readonly _error = new InlineError();
+  private readonly _role: HTMLSelectElement;
+  private readonly _password: HTMLInputElement;
+  private readonly _expiry: HTMLInputElement;
+  private readonly _create: HTMLButtonElement;
+  private readonly _list: ItemList;
+}
