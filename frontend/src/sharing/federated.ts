@@ -2,14 +2,14 @@
 
 import type { ITrans } from '../format';
 import { SharingClient } from './client';
-import { InlineError, ItemList, attempt, button, field, h, revokeButton, roleSelect, textInput } from './dom';
+import { InlineError, section, ItemList, attempt, button, field, h, revokeButton, roleSelect, textInput } from './dom';
 import { isRole, parseRecipient } from './input';
 import { requests } from './requests';
 import type { IFederatedShare } from './types';
 import { roleLabel } from './words';
 
 export class FederatedSection {
-  readonly node = h('section', 'mc-Share-section mc-Share-federated');
+  readonly node: HTMLElement;
 
   constructor(
     private readonly _client: SharingClient,
@@ -18,6 +18,7 @@ export class FederatedSection {
     private readonly _announce: (text: string) => void
   ) {
     const trans = _trans;
+    this.node = section('mc-Share-federated', trans.__('Other institutions'));
     this._recipient = textInput();
     this._recipient.placeholder = trans.__('user@institution');
     this._recipient.autocomplete = 'off';
@@ -39,7 +40,7 @@ export class FederatedSection {
       field(trans.__('Access'), this._role),
       this._share
     );
-    this.node.append(h('h3', 'mc-Share-heading', trans.__('Other institutions')), form, this._error.node, this._list.node);
+    this.node.append(form, this._error.node, this._list.node);
   }
 
   async load(): Promise<void> {

@@ -14,6 +14,7 @@ import {
   field,
   h,
   revokeButton,
+  section,
   roleSelect,
   textInput,
   uniqueId
@@ -24,7 +25,7 @@ import type { ILink } from './types';
 import { describeLink } from './words';
 
 export class LinksSection {
-  readonly node = h('section', 'mc-Share-section mc-Share-links');
+  readonly node: HTMLElement;
 
   constructor(
     private readonly _client: SharingClient,
@@ -33,6 +34,7 @@ export class LinksSection {
     private readonly _announce: (text: string) => void
   ) {
     const trans = _trans;
+    this.node = section('mc-Share-links', trans.__('Public links'));
     this._role = roleSelect(trans, 'viewer');
     this._password = textInput('password');
     this._password.autocomplete = 'new-password';
@@ -48,7 +50,6 @@ export class LinksSection {
       this._create
     );
     this.node.append(
-      h('h3', 'mc-Share-heading', trans.__('Public links')),
       h('p', 'mc-Share-hint', trans.__('Anyone with a link can open this document, without an account.')),
       form,
       this._error.node,

@@ -2,7 +2,7 @@
 
 import type { ITrans } from '../format';
 import { SharingClient } from './client';
-import { InlineError, ItemList, attempt, button, field, h, namedSelect, revokeButton, roleSelect } from './dom';
+import { InlineError, section, ItemList, attempt, button, field, h, namedSelect, revokeButton, roleSelect } from './dom';
 import { isRole } from './input';
 import { requests } from './requests';
 import type { IShare, IUser } from './types';
@@ -10,7 +10,7 @@ import { UserPicker } from './userpicker';
 import { roleLabel, userLabel } from './words';
 
 export class PeopleSection {
-  readonly node = h('section', 'mc-Share-section mc-Share-people');
+  readonly node: HTMLElement;
 
   constructor(
     private readonly _client: SharingClient,
@@ -19,6 +19,7 @@ export class PeopleSection {
     private readonly _announce: (text: string) => void
   ) {
     const trans = _trans;
+    this.node = section('mc-Share-people', trans.__('People'));
     this._list = new ItemList(trans.__('People with access'), trans.__('Not shared with anyone yet.'));
     this._role = roleSelect(trans, 'viewer');
     this._share = button(trans.__('Share'), 'jp-mod-accept');
@@ -32,7 +33,7 @@ export class PeopleSection {
     });
     const form = h('div', 'mc-Share-form');
     form.append(this._picker.node, field(trans.__('Access'), this._role), this._share);
-    this.node.append(h('h3', 'mc-Share-heading', trans.__('People')), form, this._error.node, this._list.node);
+    this.node.append(form, this._picker.status, this._error.node, this._list.node);
   }
 
   /** Where the dialog puts the focus first. */

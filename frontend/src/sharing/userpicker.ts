@@ -20,6 +20,8 @@ export interface IUserPickerOptions {
 export class UserPicker {
   readonly node = h('div', 'mc-Share-field mc-UserPicker');
   readonly input = textInput();
+  /** What the search found, or that it failed: below the form, read out as it changes. */
+  readonly status = h('p', 'mc-UserPicker-status');
   picked: IUser | null = null;
 
   constructor(private readonly _options: IUserPickerOptions) {
@@ -36,19 +38,19 @@ export class UserPicker {
     this._list.setAttribute('aria-label', trans.__('People found'));
     this._list.hidden = true;
     this.input.setAttribute('aria-controls', this._list.id);
-    this._status.setAttribute('role', 'status');
-    this.node.append(label, this.input, this._list, this._status);
+    this.status.setAttribute('role', 'status');
+    this.node.append(label, this.input, this._list);
 
     this._search = new DebouncedSearch<IUser[]>({
       search: _options.find,
       onResults: (text, users) => this._show(text, users),
       onError: (_, error) => {
         this._close();
-        this._status.textContent = trans.__('Cannot search: %1', messageOf(error));
+        this.status.textContent = trans.__('Cannot search: %1', messageOf(error));
       },
       onCleared: () => {
         this._close();
-        this._status.textContent = '';
+        this.status.textContent = '';
       }
     });
     this.input.addEventListener('input', () => {
@@ -64,6 +66,7 @@ export class UserPicker {
     this.input.value = '';
     this._unpick();
     this._close();
+    this.status.textContent = '';
   }
 
   dispose(): void {
@@ -93,7 +96,7 @@ export class UserPicker {
     this._list.hidden = users.length === 0;
     this.input.setAttribute('aria-expanded', String(users.length > 0));
     this.input.removeAttribute('aria-activedescendant');
-    this._status.textContent = users.length
+    this.status.textContent = users.length
       ? trans._n('%1 person found: arrow keys to choose, Enter to pick.', '%1 people found: arrow keys to choose, Enter to pick.', users.length)
       : trans.__('No one found for “%1”.', text);
   }
@@ -133,7 +136,7 @@ export class UserPicker {
     this.picked = user;
     this.input.value = userLabel(user, this._options.trans);
     this._close();
-    this._status.textContent = this._options.trans.__('%1 picked.', userLabel(user, this._options.trans));
+    this.status.textContent = this._options.trans.__('%1 picked.', userLabel(user, this._options.trans));
     this._options.onPick(user);
   }
 
@@ -154,7 +157,6 @@ export class UserPicker {
   }
 
   private readonly _list = h('ul', 'mc-UserPicker-list');
-  private readonly _status = h('p', 'mc-UserPicker-status');
   private readonly _search: DebouncedSearch<IUser[]>;
   private _users: IUser[] = [];
   private _active = -1;
