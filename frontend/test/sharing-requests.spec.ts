@@ -50,7 +50,7 @@ describe('sharing requests', () => {
     ).toEqual({ path: 'nb.ipynb', role: 'editor', password: 's3cret', expiration: '2026-12-31T22:59:59.000Z' });
   });
 
-  it('changes only what is given in a link; an empty password removes it', () => {
+  it('changes only what is given in a link; an empty password or a null expiry removes it', () => {
     expect(requests.changeLink('l1', { role: 'editor' }).body).toEqual({ role: 'editor' });
     expect(requests.changeLink('l1', { password: '' })).toEqual({
       method: 'PATCH',
@@ -60,6 +60,7 @@ describe('sharing requests', () => {
     expect(requests.changeLink('l1', { expiration: '2027-01-01T00:00:00Z' }).body).toEqual({
       expiration: '2027-01-01T00:00:00Z'
     });
+    expect(requests.changeLink('l1', { expiration: null }).body).toEqual({ expiration: null });
   });
 });
 

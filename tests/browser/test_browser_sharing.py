@@ -15,6 +15,7 @@ import pytest
 from jupyterlab_page import (
     THREE_CELLS,
     TIMEOUT_MS,
+    cell_editor,
     dismiss_notifications,
     expect_cell,
     notebook_ready,
@@ -218,3 +219,79 @@ async def test_a_guest_of_an_editor_link_without_password_edits_with_einstein(
     await dismiss_notifications(guest)
     await screenshot(guest, "guest-editor")
     await screenshot(e, "einstein")
+
+
+async def test_einstein_changes_a_link_from_the_dialog_and_revokes_it(
+    server, new_page, einstein, folder, screenshot
+):
+    path = f"{folder}/managed.ipynb"
+    await upload(einstein, f"{await einstein.home()}/{path}", THREE_CELLS)
+    e = await new_page()
+    await open_notebook(e, f"{server.url}/lab/tree/{path}?token={server.token}")
+    # From the command palette, for the current document (opened with the keyboard from a cell).
+    await cell_editor(e, 0).click()
+    await e.keyboard.press("Control+Shift+C")
+    palette = e.locator(".jp-ModalCommandPalette")
+    await expect(palette).to_be_visible()
+    await e.keyboard.type("Share Document")
+    await expect(palette.get_by_role("menuitem", name=re.compile("Share Document"))).to_be_visible()
+    await e.keyboard.press("Enter")
+    dialog = share_dialog(e)
+    await expect(dialog).to_be_visible()
+    links = dialog.get_by_role("region", name="Public links")
+
+    async def on_server() -> dict:
+        [link] = (await api(server, "GET", "/api/meshcollab/links", params={"path": path})).json()["links"]
+        return link
+
+    await links.get_by_label("Expires (optional)").fill("2030-12-31")
+    url = await create_link(dialog, "viewer")
+    row = links.locator(".mc-Link").first
+    summary = row.locator(".mc-Link-summary")
+    await expect(summary).to_have_text(re.compile(r"^Can view · no password · expires .*2030$"))
+    assert (await on_server())["expiration"].startswith("2030-12-31")
+
+    await row.get_by_label("Access").select_option("editor")
+    await expect(summary).to_have_text(re.compile(r"^Can edit · no password"))
+    assert (await on_server())["role"] == "editor"
+
+    await row.get_by_label("New password").fill("now-protected")
+    await row.get_by_role("button", name="Set password").click()
+    await expect(summary).to_have_text(re.compile(r"^Can edit · password"))
+    assert (await on_server())["password_protected"] is True
+    await row.get_by_role("button", name="Remove password").click()
+    await expect(summary).to_have_text(re.compile(r"^Can edit · no password"))
+    assert (await on_server())["password_protected"] is False
+    await expect(row.get_by_role("button", name="Remove password")).to_be_hidden()
+
+    # A day gone by is refused before anything is sent; another day, then none, are taken.
+    await row.get_by_label("Expires", exact=True).fill("2020-01-01")
+    await row.get_by_role("button", name="Set expiry").click()
+    await expect(row.get_by_role("alert")).to_have_text("The expiry date 2020-01-01 is in the past.")
+    assert (await on_server())["expiration"].startswith("2030-12-31")
+    await row.get_by_label("Expires", exact=True).fill("2031-01-15")
+    await row.get_by_role("button", name="Set expiry").click()
+    await expect(summary).to_have_text(re.compile(r"expires .*2031$"))
+    assert (await on_server())["expiration"].startswith("2031-01-15")
+    await row.get_by_role("button", name="Remove expiry").click()
+    await expect(summary).to_have_text("Can edit · no password · no expiry")
+    assert (await on_server())["expiration"] is None
+    await expect(row.get_by_role("button", name="Remove expiry")).to_be_hidden()
+
+    # Other institutions: a recipient not written user@institution is refused with an example.
+    federated = dialog.get_by_role("region", name="Other institutions")
+    await federated.get_by_label("Person at another institution").fill("marie")
+    await federated.get_by_role("button", name="Share", exact=True).click()
+    await expect(federated.get_by_role("alert")).to_contain_text("user@institution")
+    await expect(federated.get_by_label("Person at another institution")).to_have_attribute("aria-invalid", "true")
+    await dismiss_notifications(e)
+    await screenshot(e, "link-changed")
+
+    await row.get_by_role("button", name="Revoke this link").click()
+    await expect(links.get_by_text("No links yet.")).to_be_visible()
+    assert (await api(server, "GET", "/api/meshcollab/links", params={"path": path})).json() == {"links": []}
+    late = await new_page()
+    answer = await late.goto(url)
+    assert answer is not None and answer.status == 404
+    await expect(late.get_by_text(re.compile("no such share link"))).to_be_visible()
+    await screenshot(e, "revoked")

@@ -130,7 +130,8 @@ export class LinksSection {
     const removePassword = button(trans.__('Remove password'));
     const expiry = textInput('date');
     const setExpiry = button(trans.__('Set expiry'));
-    const controls = [role, password, setPassword, removePassword, expiry, setExpiry, copy];
+    const removeExpiry = button(trans.__('Remove expiry'));
+    const controls = [role, password, setPassword, removePassword, expiry, setExpiry, removeExpiry, copy];
 
     const show = (next: ILink) => {
       link = next;
@@ -140,6 +141,7 @@ export class LinksSection {
       url.value = absoluteUrl(link.url, window.location.href);
       role.value = link.role;
       removePassword.hidden = !link.password_protected;
+      removeExpiry.hidden = !link.expiration;
       expiry.value = dateFieldValue(link.expiration);
     };
     const change = async (what: ILinkChange) => {
@@ -173,12 +175,13 @@ export class LinksSection {
     setExpiry.addEventListener('click', () => {
       const parsed = parseExpiry(expiry.value, new Date(), trans);
       if (!parsed.ok || parsed.value === null) {
-        error.show(parsed.ok ? trans.__('Choose the day the link stops working.') : parsed.error);
+        error.show(parsed.ok ? trans.__('Choose the last day the link works.') : parsed.error);
         expiry.focus();
         return;
       }
       void change({ expiration: parsed.value });
     });
+    removeExpiry.addEventListener('click', () => void change({ expiration: null }));
 
     const revoke = revokeButton(
       trans,
@@ -198,7 +201,7 @@ export class LinksSection {
     const passwordBlock = h('div', 'mc-Link-change');
     passwordBlock.append(field(trans.__('New password'), password), setPassword, removePassword);
     const expiryBlock = h('div', 'mc-Link-change');
-    expiryBlock.append(field(trans.__('Expires'), expiry), setExpiry);
+    expiryBlock.append(field(trans.__('Expires'), expiry), setExpiry, removeExpiry);
     const settings = h('div', 'mc-Link-settings');
     settings.append(field(trans.__('Access'), role), passwordBlock, expiryBlock, revoke);
     group.append(summary, address, settings, error.node);

@@ -31,11 +31,11 @@ export interface ILinkSettings {
   expiration?: string | null;
 }
 
-/** A change to a link: only what is given changes. `password: ''` removes the password. */
+/** A change to a link: only what is given changes. `password: ''` removes the password, `expiration: null` the expiry. */
 export interface ILinkChange {
   role?: Role;
   password?: string;
-  expiration?: string;
+  expiration?: string | null;
 }
 
 export const requests = {
