@@ -16,7 +16,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from meshcollab.contents.errors import http_error
-from meshcollab.cs3 import CS3Error, CS3Session, ResourceId, ShareState
+from meshcollab.cs3 import AlreadyExists, CS3Error, CS3Session, ResourceId, ShareState
 from meshcollab.identity import current_session
 
 from .share_folder import share_folder_path
@@ -46,9 +46,13 @@ class SharingHandler(APIHandler):
     def body(self) -> dict:
         return json_object(self.request.body)
 
-    async def cs3(self, operation, *, action: str, path: str | None = None):
+    async def cs3(self, operation, *, action: str, path: str | None = None, already: str | None = None):
+        """Await a CS3 operation; its refusal as the matching HTTP error (`already`: what to say
+        when it exists already, instead of naming the path)."""
         try:
             return await operation
+        except AlreadyExists as error:
+            raise (web.HTTPError(409, already) if already else http_error(error, path=path, action=action)) from None
         except CS3Error as error:
             raise http_error(error, path=path, action=action) from None
 
@@ -141,6 +145,7 @@ class SharesHandler(SharingHandler):
             self.session.shares.create(target, grantee, permissions, expiration=expiration),
             action="share",
             path=body["path"],
+            already=f"{body['path']!r} is already shared with {username}: change the role of that share instead",
         )
         self.answer(await share_json(share, UserNames(self.session), await self.path_of(share.resource_id)), 201)
 

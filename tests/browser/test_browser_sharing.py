@@ -103,6 +103,17 @@ async def test_einstein_shares_with_marie_changes_her_role_and_revokes_it(
     role = people.get_by_role("combobox", name="Access of Marie Curie (marie)")
     await expect(role).to_have_value("viewer")
     await expect(search).to_have_value("")
+
+    # Shared with her again: the server's refusal shows in the dialog, in its own words.
+    await search.press_sequentially("marie", delay=40)
+    await people.get_by_role("option", name=re.compile(r"Marie Curie \(marie\)")).click()
+    await people.get_by_role("button", name="Share", exact=True).click()
+    again = await api(
+        server, "POST", "/api/meshcollab/shares",
+        json={"path": f"{folder}/for-marie.ipynb", "username": "marie", "role": "viewer"},
+    )
+    assert again.status_code == 409, again.text
+    await expect(people.get_by_role("alert")).to_have_text(again.json()["message"])
     await screenshot(page, "shared-with-marie")
 
     shares = (await api(server, "GET", "/api/meshcollab/shares", params={"path": f"{folder}/for-marie.ipynb"})).json()

@@ -94,6 +94,9 @@ async def test_shares_from_creation_to_revocation(multi_user_server, owner, modu
             "/api/meshcollab/shares", json={"path": f"{module_folder}/{second}", "username": "marie", "role": "viewer"}
         )
         assert twice.status_code == 409
+        assert twice.json()["message"] == (
+            f"'{module_folder}/{second}' is already shared with marie: change the role of that share instead"
+        )
 
         revoked = await einstein.request("DELETE", f"/api/meshcollab/shares/{created[first]['id']}")
         assert revoked.status_code == 204
