@@ -79,6 +79,16 @@ async def no_dialog_is_up(page: Page) -> None:
     assert texts == [], texts
 
 
+async def einstein_opens(server, new_page, einstein, path: str) -> tuple[Page, str]:
+    """einstein's notebook at the Jupyter path `path`, open in a browser of his: the page, and where
+    the notebook is in CS3."""
+    in_cs3 = f"{await einstein.home()}/{path}"
+    await upload(einstein, in_cs3, THREE_CELLS)
+    page = await new_page()
+    await open_notebook(page, f"{server.url}/lab/tree/{path}?token={server.token}")
+    return page, in_cs3
+
+
 async def test_einstein_shares_with_marie_changes_her_role_and_revokes_it(
     server, new_page, einstein, folder, screenshot
 ):
@@ -143,11 +153,8 @@ async def test_einstein_shares_with_marie_changes_her_role_and_revokes_it(
 async def test_a_guest_joins_a_password_protected_viewer_link_read_only_and_live(
     server, new_page, einstein, folder, screenshot
 ):
-    in_cs3 = f"{await einstein.home()}/{folder}/linked.ipynb"
-    await upload(einstein, in_cs3, THREE_CELLS)
-    e = await new_page()
+    e, in_cs3 = await einstein_opens(server, new_page, einstein, f"{folder}/linked.ipynb")
     await e.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
-    await open_notebook(e, f"{server.url}/lab/tree/{folder}/linked.ipynb?token={server.token}")
     dialog = await share_from_the_toolbar(e)
     url = await create_link(dialog, "viewer", password="s3cret-link")
     links = dialog.get_by_role("region", name="Public links")
@@ -201,10 +208,7 @@ async def test_a_guest_joins_a_password_protected_viewer_link_read_only_and_live
 async def test_a_guest_of_an_editor_link_without_password_edits_with_einstein(
     server, new_page, einstein, folder, screenshot
 ):
-    in_cs3 = f"{await einstein.home()}/{folder}/open.ipynb"
-    await upload(einstein, in_cs3, THREE_CELLS)
-    e = await new_page()
-    await open_notebook(e, f"{server.url}/lab/tree/{folder}/open.ipynb?token={server.token}")
+    e, in_cs3 = await einstein_opens(server, new_page, einstein, f"{folder}/open.ipynb")
     dialog = await share_from_the_toolbar(e)
     url = await create_link(dialog, "editor")
     row = dialog.get_by_role("region", name="Public links").locator(".mc-Link").first
@@ -236,9 +240,7 @@ async def test_einstein_changes_a_link_from_the_dialog_and_revokes_it(
     server, new_page, einstein, folder, screenshot
 ):
     path = f"{folder}/managed.ipynb"
-    await upload(einstein, f"{await einstein.home()}/{path}", THREE_CELLS)
-    e = await new_page()
-    await open_notebook(e, f"{server.url}/lab/tree/{path}?token={server.token}")
+    e, _ = await einstein_opens(server, new_page, einstein, path)
     # From the command palette, for the current document (opened with the keyboard from a cell).
     await cell_editor(e, 0).click()
     await e.keyboard.press("Control+Shift+C")

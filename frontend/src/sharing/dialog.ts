@@ -10,6 +10,7 @@ import { h } from './dom';
 import { FederatedSection } from './federated';
 import { LinksSection } from './links';
 import { PeopleSection } from './people';
+import { SharingSection } from './section';
 
 export class ShareDialogBody extends Widget {
   constructor(client: SharingClient, path: string, trans: ITrans) {
@@ -21,26 +22,25 @@ export class ShareDialogBody extends Widget {
       requestAnimationFrame(() => (this._live.textContent = text));
     };
     this._live.setAttribute('role', 'status');
-    this._people = new PeopleSection(client, path, trans, announce);
-    this._federated = new FederatedSection(client, path, trans, announce);
-    this._links = new LinksSection(client, path, trans, announce);
-    this.node.append(this._people.node, this._federated.node, this._links.node, this._live);
+    const context = { client, path, trans, announce };
+    this._sections = [new PeopleSection(context), new FederatedSection(context), new LinksSection(context)];
+    this.node.append(...this._sections.map(section => section.node), this._live);
   }
 
-  /** Load what is shared already; each section shows its own error. */
-  load(): Promise<void> {
-    return Promise.all([this._people.load(), this._federated.load(), this._links.load()]).then(() => undefined);
+  /** Load what is shared already; each part shows its own error. */
+  async load(): Promise<void> {
+    await Promise.all(this._sections.map(section => section.load()));
   }
 
   dispose(): void {
-    this._people.dispose();
+    for (const section of this._sections) {
+      section.dispose();
+    }
     super.dispose();
   }
 
   private readonly _live = h('p', 'jp-sr-only');
-  private readonly _people: PeopleSection;
-  private readonly _federated: FederatedSection;
-  private readonly _links: LinksSection;
+  private readonly _sections: SharingSection<unknown>[];
 }
 
 /**

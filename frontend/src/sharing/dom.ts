@@ -54,16 +54,6 @@ export function roleSelect(trans: ITrans, value: Role): HTMLSelectElement {
   return select;
 }
 
-/** A section of the dialog, a region named by its heading (screen readers list and jump to them). */
-export function section(className: string, title: string): HTMLElement {
-  const node = h('section', `mc-Share-section ${className}`);
-  const heading = h('h3', 'mc-Share-heading', title);
-  heading.id = uniqueId('mc-share-section');
-  node.setAttribute('aria-labelledby', heading.id);
-  node.append(heading);
-  return node;
-}
-
 /** A label above its control; a select comes in JupyterLab's wrapper (its caret). */
 export function field(label: string, control: HTMLInputElement | HTMLSelectElement, className = ''): HTMLElement {
   const node = h('div', `mc-Share-field ${className}`.trim());

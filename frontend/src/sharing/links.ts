@@ -3,45 +3,39 @@
  * address to copy (and to select by hand), its role, password and expiry to change, and Revoke.
  */
 
-import type { ITrans } from '../format';
-import { SharingClient } from './client';
 import {
   InlineError,
-  ItemList,
   attempt,
   button,
   copyToClipboard,
   field,
   h,
   revokeButton,
-  section,
   roleSelect,
   textInput,
   uniqueId
 } from './dom';
 import { absoluteUrl, dateFieldValue, isRole, parseExpiry } from './input';
 import { ILinkChange, requests } from './requests';
+import { ISectionContext, SharingSection } from './section';
 import type { ILink } from './types';
 import { describeLink } from './words';
 
-export class LinksSection {
-  readonly node: HTMLElement;
-
-  constructor(
-    private readonly _client: SharingClient,
-    private readonly _path: string,
-    private readonly _trans: ITrans,
-    private readonly _announce: (text: string) => void
-  ) {
-    const trans = _trans;
-    this.node = section('mc-Share-links', trans.__('Public links'));
+export class LinksSection extends SharingSection<ILink> {
+  constructor(context: ISectionContext) {
+    const { trans } = context;
+    super(context, {
+      className: 'mc-Share-links',
+      title: trans.__('Public links'),
+      listTitle: trans.__('Links'),
+      emptyText: trans.__('No links yet.')
+    });
     this._role = roleSelect(trans, 'viewer');
     this._password = textInput('password');
     this._password.autocomplete = 'new-password';
     this._expiry = textInput('date');
     this._create = button(trans.__('Create link'), 'jp-mod-accept');
     this._create.addEventListener('click', () => void this._createLink());
-    this._list = new ItemList(trans.__('Links'), trans.__('No links yet.'));
     const form = h('div', 'mc-Share-form');
     form.append(
       field(trans.__('Access'), this._role),
@@ -52,24 +46,22 @@ export class LinksSection {
     this.node.append(
       h('p', 'mc-Share-hint', trans.__('Anyone with a link can open this document, without an account.')),
       form,
-      this._error.node,
-      this._list.node
+      this.error.node,
+      this.list.node
     );
   }
 
-  async load(): Promise<void> {
-    await attempt([], this._error, async () => {
-      const { links } = await this._client.send<{ links: ILink[] }>(requests.listLinks(this._path));
-      this._list.set(links.map(link => this._row(link)));
-    });
+  protected async fetch(): Promise<ILink[]> {
+    const { client, path } = this.context;
+    return (await client.send<{ links: ILink[] }>(requests.listLinks(path))).links;
   }
 
   private async _createLink(): Promise<void> {
-    const trans = this._trans;
+    const { client, path, trans, announce } = this.context;
     const role = this._role.value;
     const expiry = parseExpiry(this._expiry.value, new Date(), trans);
     if (!expiry.ok) {
-      this._error.show(expiry.error);
+      this.error.show(expiry.error);
       this._expiry.focus();
       return;
     }
@@ -78,23 +70,23 @@ export class LinksSection {
     }
     let link: ILink | undefined;
     const controls = [this._role, this._password, this._expiry, this._create];
-    await attempt(controls, this._error, async () => {
-      link = await this._client.send<ILink>(
-        requests.createLink(this._path, { role, password: this._password.value, expiration: expiry.value })
+    await attempt(controls, this.error, async () => {
+      link = await client.send<ILink>(
+        requests.createLink(path, { role, password: this._password.value, expiration: expiry.value })
       );
     });
     if (link) {
       this._password.value = '';
       this._expiry.value = '';
-      const row = this._row(link);
-      this._list.add(row);
+      const row = this.row(link);
+      this.list.add(row);
       row.querySelector<HTMLInputElement>('.mc-Link-url')?.focus();
-      this._announce(trans.__('Link created: %1.', describeLink(link, trans)));
+      announce(trans.__('Link created: %1.', describeLink(link, trans)));
     }
   }
 
-  private _row(initial: ILink): HTMLElement {
-    const trans = this._trans;
+  protected row(initial: ILink): HTMLElement {
+    const { client, trans, announce } = this.context;
     let link = initial;
     const row = h('li', 'mc-Link');
     row.dataset.linkId = link.id;
@@ -147,11 +139,11 @@ export class LinksSection {
     const change = async (what: ILinkChange) => {
       let answer: ILink | undefined;
       await attempt(controls, error, async () => {
-        answer = await this._client.send<ILink>(requests.changeLink(link.id, what));
+        answer = await client.send<ILink>(requests.changeLink(link.id, what));
       });
       if (answer) {
         show(answer);
-        this._announce(trans.__('Link changed: %1.', describeLink(answer, trans)));
+        announce(trans.__('Link changed: %1.', describeLink(answer, trans)));
       } else {
         show(link);
       }
@@ -187,11 +179,11 @@ export class LinksSection {
       trans,
       trans.__('Revoke this link'),
       error,
-      () => this._client.send(requests.revokeLink(link.id)),
+      () => client.send(requests.revokeLink(link.id)),
       () => {
-        this._list.remove(row);
+        this.list.remove(row);
         this._role.focus();
-        this._announce(trans.__('Link revoked: it opens nothing any more.'));
+        announce(trans.__('Link revoked: it opens nothing any more.'));
       },
       controls
     );
@@ -210,10 +202,8 @@ export class LinksSection {
     return row;
   }
 
-  private readonly _error = new InlineError();
   private readonly _role: HTMLSelectElement;
   private readonly _password: HTMLInputElement;
   private readonly _expiry: HTMLInputElement;
   private readonly _create: HTMLButtonElement;
-  private readonly _list: ItemList;
 }

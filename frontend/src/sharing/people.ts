@@ -1,26 +1,22 @@
 /** Sharing with people of this institution: find one, pick a role, share; the shares made, to change or revoke. */
 
-import type { ITrans } from '../format';
-import { SharingClient } from './client';
-import { InlineError, section, ItemList, attempt, button, field, h, namedSelect, revokeButton, roleSelect } from './dom';
+import { attempt, button, field, h, InlineError, namedSelect, revokeButton, roleSelect } from './dom';
 import { isRole } from './input';
 import { requests } from './requests';
+import { ISectionContext, SharingSection } from './section';
 import type { IShare, IUser } from './types';
 import { UserPicker } from './userpicker';
 import { roleLabel, userLabel } from './words';
 
-export class PeopleSection {
-  readonly node: HTMLElement;
-
-  constructor(
-    private readonly _client: SharingClient,
-    private readonly _path: string,
-    private readonly _trans: ITrans,
-    private readonly _announce: (text: string) => void
-  ) {
-    const trans = _trans;
-    this.node = section('mc-Share-people', trans.__('People'));
-    this._list = new ItemList(trans.__('People with access'), trans.__('Not shared with anyone yet.'));
+export class PeopleSection extends SharingSection<IShare> {
+  constructor(context: ISectionContext) {
+    const { client, trans } = context;
+    super(context, {
+      className: 'mc-Share-people',
+      title: trans.__('People'),
+      listTitle: trans.__('People with access'),
+      emptyText: trans.__('Not shared with anyone yet.')
+    });
     this._role = roleSelect(trans, 'viewer');
     this._share = button(trans.__('Share'), 'jp-mod-accept');
     this._share.disabled = true;
@@ -28,52 +24,45 @@ export class PeopleSection {
     this._picker = new UserPicker({
       trans,
       label: trans.__('Share with'),
-      find: async text => (await _client.send<{ users: IUser[] }>(requests.findUsers(text))).users,
+      find: async text => (await client.send<{ users: IUser[] }>(requests.findUsers(text))).users,
       onPick: user => (this._share.disabled = user === null)
     });
     const form = h('div', 'mc-Share-form');
     form.append(this._picker.node, field(trans.__('Access'), this._role), this._share);
-    this.node.append(form, this._picker.status, this._error.node, this._list.node);
-  }
-
-  /** Where the dialog puts the focus first. */
-  get searchField(): HTMLInputElement {
-    return this._picker.input;
-  }
-
-  async load(): Promise<void> {
-    await attempt([], this._error, async () => {
-      const { shares } = await this._client.send<{ shares: IShare[] }>(requests.listShares(this._path));
-      this._list.set(shares.map(share => this._row(share)));
-    });
+    this.node.append(form, this._picker.status, this.error.node, this.list.node);
   }
 
   dispose(): void {
     this._picker.dispose();
   }
 
+  protected async fetch(): Promise<IShare[]> {
+    const { client, path } = this.context;
+    return (await client.send<{ shares: IShare[] }>(requests.listShares(path))).shares;
+  }
+
   private async _create(): Promise<void> {
+    const { client, path, trans, announce } = this.context;
     const user = this._picker.picked;
     const role = this._role.value;
     if (!user || !isRole(role)) {
       return;
     }
     let share: IShare | undefined;
-    await attempt([this._share, this._role, this._picker.input], this._error, async () => {
-      share = await this._client.send<IShare>(requests.share(this._path, user.username, role));
+    await attempt([this._share, this._role, this._picker.input], this.error, async () => {
+      share = await client.send<IShare>(requests.share(path, user.username, role));
     });
     if (share) {
-      this._list.add(this._row(share));
+      this.list.add(this.row(share));
       this._picker.clear();
       this._share.disabled = true;
       this._picker.input.focus();
-      const who = userLabel(share.grantee ?? user, this._trans);
-      this._announce(this._trans.__('Shared with %1: %2.', who, roleLabel(share.role, this._trans)));
+      announce(trans.__('Shared with %1: %2.', userLabel(share.grantee ?? user, trans), roleLabel(share.role, trans)));
     }
   }
 
-  private _row(share: IShare): HTMLElement {
-    const trans = this._trans;
+  protected row(share: IShare): HTMLElement {
+    const { client, trans, announce } = this.context;
     const who = userLabel(share.grantee, trans);
     const row = h('li', 'mc-Share-row');
     row.dataset.shareId = share.id;
@@ -84,11 +73,11 @@ export class PeopleSection {
       trans,
       trans.__('Revoke access of %1', who),
       error,
-      () => this._client.send(requests.revokeShare(share.id)),
+      () => client.send(requests.revokeShare(share.id)),
       () => {
-        this._list.remove(row);
+        this.list.remove(row);
         this._picker.input.focus();
-        this._announce(trans.__('%1 no longer has access.', who));
+        announce(trans.__('%1 no longer has access.', who));
       },
       [role]
     );
@@ -98,9 +87,9 @@ export class PeopleSection {
         return;
       }
       const changed = await attempt([role, revoke], error, async () => {
-        const answer = await this._client.send<IShare>(requests.changeShare(share.id, wanted));
+        const answer = await client.send<IShare>(requests.changeShare(share.id, wanted));
         row.dataset.role = role.value = answer.role;
-        this._announce(trans.__('%1 now: %2.', who, roleLabel(answer.role, trans)));
+        announce(trans.__('%1 now: %2.', who, roleLabel(answer.role, trans)));
       });
       if (!changed) {
         role.value = row.dataset.role ?? share.role;
@@ -110,8 +99,6 @@ export class PeopleSection {
     return row;
   }
 
-  private readonly _error = new InlineError();
-  private readonly _list: ItemList;
   private readonly _role: HTMLSelectElement;
   private readonly _share: HTMLButtonElement;
   private readonly _picker: UserPicker;
