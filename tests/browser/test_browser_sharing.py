@@ -114,10 +114,18 @@ async def test_einstein_shares_with_marie_changes_her_role_and_revokes_it(
     await expect(role).to_have_value("viewer")
     await expect(search).to_have_value("")
 
-    # Shared with her again: the server's refusal shows in the dialog, in its own words.
+    # Shared with her again, by keyboard alone: the server's refusal shows in the dialog, in its words.
     await search.press_sequentially("marie", delay=40)
-    await people.get_by_role("option", name=re.compile(r"Marie Curie \(marie\)")).click()
-    await people.get_by_role("button", name="Share", exact=True).click()
+    await expect(marie).to_be_visible()
+    await search.press("ArrowDown")
+    await expect(marie).to_have_attribute("aria-selected", "true")
+    await search.press("Enter")
+    await expect(search).to_have_value("Marie Curie (marie)")
+    await page.keyboard.press("Tab")
+    await expect(people.get_by_label("Access", exact=True)).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(people.get_by_role("button", name="Share", exact=True)).to_be_focused()
+    await page.keyboard.press("Enter")
     again = await api(
         server, "POST", "/api/meshcollab/shares",
         json={"path": f"{folder}/for-marie.ipynb", "username": "marie", "role": "viewer"},
