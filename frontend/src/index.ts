@@ -28,6 +28,7 @@ import { installRoomSocketRecorder } from './roomsocket';
 import { IFormatOptions } from './format';
 import { panelPlugin, PanelCommandIDs } from './panel/plugin';
 import { ReadOnlyBanner, RoomDetails, RoomStatusItem } from './widgets';
+import { sharingPlugin } from './sharing';
 
 const PLUGIN_ID = 'meshcollab:plugin';
 
@@ -247,4 +248,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [plugin, panelPlugin];
+export default [plugin, panelPlugin, sharingPlugin];

@@ -6,7 +6,8 @@ Files are CS3's business: the contents manager acts as the request's CS3 user an
 What CS3 cannot decide is running code: kernels and terminals run as the server's operating-system
 user, so only signed-in users whom the operator allows (`MeshCollab.code_execution_users`, and the
 server's own user in single-user mode) may start or reach kernels, sessions, terminals or language
-servers, or shut the server down; a kernel session on a document is only for those who may write
+servers, list the kernels there are to start (kernel specs: JupyterLab offers what they list, and
+starting one would only fail with an error dialog), or shut the server down; a kernel session on a document is only for those who may write
 the document (never for its viewers). Link guests reach their linked resource through the contents API and
 the room websocket only: never code, never the sharing API, never server-wide settings.
 """
@@ -23,10 +24,10 @@ from tornado.web import HTTPError
 from meshcollab.auth.signins import SignIn, SignInKind
 
 # Jupyter's auth resources whose use runs code or acts on the whole server.
-CODE_RESOURCES = frozenset({"kernels", "sessions", "terminals", "lsp", "server"})
+CODE_RESOURCES = frozenset({"kernels", "kernelspecs", "sessions", "terminals", "lsp", "server"})
 # What a link guest may use at all; reads only where marked.
 GUEST_RESOURCES = frozenset({"contents", "files", "api", "csp"})
-GUEST_READ_ONLY_RESOURCES = frozenset({"kernelspecs", "config", "events"})
+GUEST_READ_ONLY_RESOURCES = frozenset({"config", "events"})
 SHARING_RESOURCE = "meshcollab"
 
 

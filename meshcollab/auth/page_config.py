@@ -5,6 +5,8 @@
   authenticate with their login cookie instead.
 - Users who may not run code (`MeshCollab.code_execution_users`, link guests) get notebooks that
   open without starting a kernel and no terminals, instead of an error dialog at every open.
+- Link guests cannot share (the sharing API refuses them): `meshcollabMayShare` is "false", and the
+  frontend shows no share command.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def page_config_hook(previous: PageConfigHook | None = None) -> PageConfigHook:
         if not may_run_code:
             page_config["notebookStartsKernel"] = "false"
             page_config["terminalsAvailable"] = False
+        page_config["meshcollabMayShare"] = "false" if sign_in is None or sign_in.is_guest else "true"
         return page_config
 
     return hook

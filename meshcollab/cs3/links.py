@@ -94,16 +94,20 @@ class LinkService:
         permissions: Permissions | None = None,
         password: str | None = None,
         expiration: datetime | None = None,
+        remove_expiration: bool = False,
         display_name: str | None = None,
         description: str | None = None,
     ) -> PublicLink:
-        """Change what is given (one UpdatePublicShare call each); password "" removes the password."""
+        """Change what is given (one UpdatePublicShare call each); password "" removes the password,
+        `remove_expiration` the expiration (an expiration update without one, as Reva takes it)."""
+        if remove_expiration and expiration is not None:
+            raise ValueError("give an expiration or remove it, not both")
         updates = []
         if permissions is not None:
             updates.append(_Update(type=_Update.TYPE_PERMISSIONS, grant=_grant(permissions=permissions)))
         if password is not None:
             updates.append(_Update(type=_Update.TYPE_PASSWORD, grant=_grant(password=password)))
-        if expiration is not None:
+        if expiration is not None or remove_expiration:
             updates.append(_Update(type=_Update.TYPE_EXPIRATION, grant=_grant(expiration=expiration)))
         if display_name is not None:
             updates.append(_Update(type=_Update.TYPE_DISPLAYNAME, display_name=display_name))

@@ -14,7 +14,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from meshcollab.contents.errors import http_error
-from meshcollab.cs3 import CS3Error, CS3Session, ResourceId
+from meshcollab.cs3 import AlreadyExists, CS3Error, CS3Session, ResourceId
 from meshcollab.identity import current_session
 
 
@@ -37,10 +37,13 @@ class CS3APIHandler(APIHandler):
     def body(self) -> dict:
         return json_object(self.request.body)
 
-    async def cs3(self, operation, *, action: str, path: str | None = None):
-        """Await a CS3 operation done to `path` (a Jupyter path, for the message)."""
+    async def cs3(self, operation, *, action: str, path: str | None = None, already: str | None = None):
+        """Await a CS3 operation done to `path` (a Jupyter path, for the message); `already`: what to
+        say (409) when it exists already, instead of naming the path."""
         try:
             return await operation
+        except AlreadyExists as error:
+            raise (web.HTTPError(409, already) if already else http_error(error, path=path, action=action)) from None
         except CS3Error as error:
             raise http_error(error, path=path, action=action) from None
 

@@ -42,6 +42,7 @@ class FederatedSharesHandler(SharingHandler):
             self.session.ocm.create(target, recipient, permissions, expiration=expiration),
             action="share",
             path=body["path"],
+            already=f"{body['path']!r} is already shared with {recipient}",
         )
         self.answer(await self.share_json(share), 201)
 

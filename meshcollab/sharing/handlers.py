@@ -89,6 +89,7 @@ class SharesHandler(SharingHandler):
             self.session.shares.create(target, grantee, permissions, expiration=expiration),
             action="share",
             path=body["path"],
+            already=f"{body['path']!r} is already shared with {username}: change the role of that share instead",
         )
         self.answer(await share_json(share, UserNames(self.session), await self.path_of(share.resource_id)), 201)
 
@@ -183,14 +184,18 @@ class LinkHandler(SharingHandler):
     @web.authenticated
     @authorized
     async def patch(self, link_id: str) -> None:
-        """Change a link: `{"role"?, "password"? ("" removes it), "expiration"?}`."""
+        """Change a link: `{"role"?, "password"? ("" removes it), "expiration"? (null removes it)}`."""
         body = self.body()
         password = body.get("password")
         if password is not None and not isinstance(password, str):
             raise web.HTTPError(400, '"password" must be a string')
         link = await self.cs3(
             self.session.links.update(
-                link_id, permissions=_role(body, required=False), password=password, expiration=_expiration(body)
+                link_id,
+                permissions=_role(body, required=False),
+                password=password,
+                expiration=_expiration(body),
+                remove_expiration="expiration" in body and body["expiration"] is None,
             ),
             action="change link",
             path=link_id,

@@ -30,6 +30,12 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 async def open_notebook(page: Page, url: str) -> None:
     """Go to a /lab/tree/... URL and wait until the notebook's cells are editable and synced."""
     await page.goto(url)
+    await notebook_ready(page)
+
+
+async def notebook_ready(page: Page) -> None:
+    """Wait until the notebook that the page opens (a /lab/tree/... URL, or a share link's redirect to
+    one) is editable and synced."""
     try:
         first_editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
         await expect(first_editor).to_be_visible(timeout=TIMEOUT_MS)

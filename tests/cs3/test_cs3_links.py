@@ -62,6 +62,10 @@ async def test_managing_links(gateway: CS3Gateway, einstein: CS3Session, workdir
 
     updated = await einstein.links.update(link.id, permissions=EDITOR, password="now-protected")
     assert updated.permissions.can_write and updated.password_protected
+    assert updated.expiration is not None  # what was not given stays
+    lasting = await einstein.links.update(link.id, remove_expiration=True)
+    assert lasting.expiration is None and (await einstein.links.get(link.id)).expiration is None
+    assert lasting.permissions.can_write and lasting.password_protected
     with pytest.raises(Unauthenticated):
         await gateway.login_public_link(link.token)
     await gateway.login_public_link(link.token, "now-protected")

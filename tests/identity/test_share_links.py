@@ -6,6 +6,7 @@ the password and opens JupyterLab on the notebook."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import nbformat
@@ -15,6 +16,13 @@ from jupyter_ydoc import YNotebook
 from room_clients import until
 
 pytestmark = pytest.mark.anyio
+
+def page_config(page) -> dict:
+    """JupyterLab's page config, as the page carries it."""
+    assert page.status_code == 200, page.text
+    found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page.text, re.S)
+    return json.loads(found.group(1))
+
 
 NOTEBOOK = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="c1")])).encode()
 
@@ -83,6 +91,7 @@ async def test_a_guest_with_the_password_joins_the_room_and_reaches_nothing_else
             ),
             "make a link": await guest.post("/api/meshcollab/links", json={"path": name, "role": "viewer"}),
             "list kernels": await guest.get("/api/kernels"),
+            "list kernels to start": await guest.get("/api/kernelspecs"),
             "start a kernel": await guest.post("/api/kernels", json={"name": "python3"}),
             "start a session": await guest.post(
                 "/api/sessions", json={"path": name, "type": "notebook", "kernel": {"name": "python3"}}
@@ -138,6 +147,10 @@ async def test_the_join_page_asks_for_the_password_then_opens_jupyterlab_on_the_
         right = await browser.http.post(f"/meshcollab/join/{link['token']}", data={"password": "pw", "_xsrf": xsrf})
         assert right.status_code == 302 and right.headers["location"] == f"/lab/tree/{name}"
         assert (await browser.contents(name)).status_code == 200
+        # The JupyterLab it lands in offers neither sharing nor kernels (which the server refuses a guest).
+        guest_page = page_config(await browser.get(right.headers["location"]))
+        assert guest_page["meshcollabMayShare"] == "false" and guest_page["notebookStartsKernel"] == "false"
+        assert page_config(await einstein.get(f"/lab/tree/{module_folder}"))["meshcollabMayShare"] == "true"
         gone = await Actor(multi_user_server.url).http.get("/meshcollab/join/unknown-token")
         assert gone.status_code == 404
     finally:

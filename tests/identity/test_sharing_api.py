@@ -94,6 +94,9 @@ async def test_shares_from_creation_to_revocation(multi_user_server, owner, modu
             "/api/meshcollab/shares", json={"path": f"{module_folder}/{second}", "username": "marie", "role": "viewer"}
         )
         assert twice.status_code == 409
+        assert twice.json()["message"] == (
+            f"'{module_folder}/{second}' is already shared with marie: change the role of that share instead"
+        )
 
         revoked = await einstein.request("DELETE", f"/api/meshcollab/shares/{created[first]['id']}")
         assert revoked.status_code == 204
@@ -126,6 +129,10 @@ async def test_public_links_from_creation_to_revocation(multi_user_server, owner
         )
         assert changed.status_code == 200, changed.text
         assert changed.json()["role"] == "editor" and changed.json()["password_protected"]
+        assert changed.json()["expiration"].startswith("2999-01-01")  # not given: unchanged
+        lasting = await einstein.request("PATCH", f"/api/meshcollab/links/{link['id']}", json={"expiration": None})
+        assert lasting.status_code == 200, lasting.text
+        assert lasting.json()["expiration"] is None and lasting.json()["role"] == "editor"
 
         marie = basic_actor(multi_user_server.url, "marie", "radioactivity")
         assert (await marie.request("DELETE", f"/api/meshcollab/links/{link['id']}")).status_code in (403, 404)

@@ -127,8 +127,10 @@ async def test_only_allowed_users_may_run_code(multi_user_server, owner, gateway
         answer = await richard.get("/api/kernels")
         assert answer.status_code == 200, answer.text
         assert (await richard.get("/api/sessions")).status_code == 200
+        assert "python3" in (await richard.get("/api/kernelspecs")).json()["kernelspecs"]
         for request in (
             einstein.get("/api/kernels"),
+            einstein.get("/api/kernelspecs"),  # JupyterLab would offer them, and starting one would fail
             einstein.post("/api/kernels", json={"name": "python3"}),
             einstein.get("/api/sessions"),
             einstein.post("/api/terminals"),

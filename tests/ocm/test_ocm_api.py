@@ -52,6 +52,12 @@ async def test_share_list_accept_open_edit_and_revoke_through_the_api(servers, e
         assert (share["recipient"], share["role"], share["path"]) == (f"marie@{DOMAIN_B}", "editor", jupyter_path)
         listed = (await at_a.get("/api/meshcollab/ocm/shares", params={"path": jupyter_path})).json()["shares"]
         assert [s["id"] for s in listed] == [share["id"]]
+        twice = await at_a.post(
+            "/api/meshcollab/ocm/shares",
+            json={"path": jupyter_path, "recipient": f"marie@{DOMAIN_B}", "role": "viewer"},
+        )
+        assert twice.status_code == 409
+        assert twice.json()["message"] == f"'{jupyter_path}' is already shared with marie@{DOMAIN_B}"
 
         pending = (await at_b.get("/api/meshcollab/ocm/received", params={"state": "pending"})).json()["shares"]
         [offer] = [s for s in pending if s["name"] == "api.ipynb"]
