@@ -185,6 +185,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
         };
         model.changed.connect(applyReadOnly);
         panel.content.model?.cells.changed.connect(() => requestAnimationFrame(applyReadOnly));
+        // A viewer has nothing to save: the room drops their changes, so no unsaved marker either.
+        context.model.stateChanged.connect((_, change) => {
+          if (change.name === 'dirty' && change.newValue && model.status.readOnly) {
+            context.model.dirty = false;
+          }
+        });
         applyReadOnly();
         const view = { model, items: [item] };
         views.add(view);

@@ -54,6 +54,17 @@ def load(doc: Doc, file: RoomFile, data: bytes, described: str = "the file") -> 
             raise InvalidContent(f"{described} is not UTF-8 text: {error}") from None
 
 
+def mark_saved(doc: Doc, file: RoomFile) -> bytes:
+    """Say in the document that its file holds it: the shared state's `dirty` flag, which
+    JupyterLab sets when it changes the document and shows as the tab's unsaved marker, goes back to
+    false (as jupyter-collaboration's server does after a save). The document's state vector after
+    that, so that the writer knows nothing but this flag changed since."""
+    shared = YNotebook(doc) if file.is_notebook else YUnicode(doc)
+    if shared.dirty:
+        shared.dirty = False
+    return doc.get_state()
+
+
 async def snapshot(doc: Doc, file: RoomFile) -> bytes:
     """The room's document as the bytes of its file; InvalidContent if it is not a valid notebook.
 

@@ -122,6 +122,7 @@ class SnapshotWriter(Service):
         self._conflict: dict = {}  # as kept in the record (cs3.conflict)
         self._resource: Resource | None = None  # the file as last seen: its name and folder
         self._pending = False  # changes not written yet
+        self._clean_state: bytes | None = None  # the document's state vector when marked saved
         self._wake = anyio.Event()  # set when something becomes pending
         self._first_change = self._last_change = 0.0
         self._write_lock = anyio.Lock()
@@ -257,18 +258,22 @@ class SnapshotWriter(Service):
         async with self._write_lock:
             self._pending = False  # changes from now on are for the next snapshot
             outcome = self.last_outcome = await self._save()
+            if outcome in (SaveOutcome.SAVED, SaveOutcome.UNCHANGED) and not self._pending:
+                self._clean_state = content.mark_saved(self._doc, self._file)
             if outcome in RETRIED and not self._pending:
                 self._pending = True  # since _first_change: no new debounce for the retry
                 self._wake.set()
             return outcome
 
     async def _save(self) -> SaveOutcome:
+        # Only the saved mark changed since the last save: no need to serialise the notebook again.
+        unchanged = self._clean_state is not None and self._doc.get_state() == self._clean_state
         try:
-            snapshot = await content.snapshot(self._doc, self._file)
+            snapshot = None if unchanged else await content.snapshot(self._doc, self._file)
         except content.InvalidContent as error:
             self._report(status.invalid_notebook(str(error)))
             return SaveOutcome.INVALID
-        if snapshot == (self.last_snapshot if self.conflict_copy is None else self._copy_snapshot):
+        if unchanged or snapshot == (self.last_snapshot if self.conflict_copy is None else self._copy_snapshot):
             if self._lease.held:
                 self._report(self.status_notice())  # e.g. back to a valid state that was saved
             return SaveOutcome.UNCHANGED

@@ -95,6 +95,16 @@ def server(store, tmp_path: Path):
 
 
 @pytest.fixture
+def quickstart_server(tmp_path: Path):
+    """`meshcollab serve` as the quickstart runs it: its own embedded store with the demo users, the
+    demo notebook and the demo project space; acting as einstein."""
+    process = ServerProcess(None, tmp_path / "data", *FAST, *lab_settings(tmp_path / "lab" / "settings"))
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
 def multi_user_server(store, tmp_path: Path):
     """A meshcollab server with no server-wide CS3 user: everyone signs in on its login page."""
     process = ServerProcess(

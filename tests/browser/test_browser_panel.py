@@ -8,6 +8,7 @@ import re
 from copy import deepcopy as copy_of
 
 import anyio
+import httpx
 import nbformat
 import pytest
 from cs3_panel import accept_share, open_file_information, open_panel, open_shared_with_me
@@ -15,6 +16,7 @@ from jupyterlab_page import (
     THREE_CELLS,
     TIMEOUT_MS,
     close_directory_not_found,
+    continue_waiting,
     expect_cell,
     open_notebook,
     open_notebook_signed_in,
@@ -22,6 +24,7 @@ from jupyterlab_page import (
     type_at_end,
 )
 from notebook_edits import cell_sources, eventually_in_cs3, notebook_in_cs3, upload
+from server_process import basic
 from playwright.async_api import expect
 
 from meshcollab.cs3 import VIEWER
@@ -59,6 +62,8 @@ async def test_marie_accepts_a_share_in_the_panel_opens_it_from_shared_with_me_a
     assert "marie tries" not in str(cell_sources(saved))
     assert "marie tries" not in str(cell_sources(await notebook_in_cs3(einstein, in_cs3)))
     # The share is answered: nothing is waiting any more, and einstein's share shows as hers to open.
+    # A viewer has nothing to save: no unsaved marker on her tab, whatever she typed.
+    await expect(m.locator(".lm-TabBar-tab.jp-mod-dirty")).to_have_count(0)
     panel = await open_panel(m, re.compile(r"^Shares"))
     await expect(panel.locator(".mc-Shares-pending")).to_contain_text("Nothing is waiting.")
     await screenshot(m, "marie")
@@ -119,3 +124,32 @@ async def test_a_conflict_copy_is_listed_previewed_and_merged_into_the_live_note
     await expect_cell(page, 3, "d = 4  # only in the copy")
     await eventually_in_cs3(einstein, f"{home}/{path}", lambda nb: cell_sources(nb)[-1] == "d = 4  # only in the copy")
     await screenshot(page, "merged")
+
+
+async def test_a_project_space_opens_from_the_projects_tab_and_a_new_notebook_there_is_saved_in_it(
+    quickstart_server, new_page, screenshot
+):
+    server = quickstart_server
+    page = await new_page()
+    await page.goto(f"{server.url}/lab?token={server.token}")
+    panel = await open_panel(page, "Projects")
+    physics = panel.locator(".mc-Projects li", has_text="physics")
+    await expect(physics).to_contain_text("you are manager", timeout=TIMEOUT_MS)
+    await physics.get_by_role("button", name="physics").click()
+    await expect(panel.locator(".jp-BreadCrumbs")).to_contain_text("physics", timeout=TIMEOUT_MS)
+
+    # A new notebook from the panel's toolbar lands in the project space, and is saved there in CS3.
+    await panel.locator(".jp-ToolbarButtonComponent[title='New notebook in this folder']").click()
+    await expect(page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first).to_be_visible(timeout=TIMEOUT_MS)
+    await continue_waiting(page)
+    await type_at_end(page, 0, "print('in the project')")
+    await expect(panel.locator(".jp-DirListing-item", has_text="Untitled.ipynb")).to_be_visible(timeout=TIMEOUT_MS)
+    # Marie, an editor of the project, reads it in the project space (saves are debounced).
+    async with httpx.AsyncClient(base_url=server.url, headers=basic("marie", "radioactivity")) as marie:
+        with anyio.fail_after(30):
+            while True:
+                answer = await marie.get("/api/contents/Projects/physics/Untitled.ipynb")
+                if answer.status_code == 200 and "in the project" in str(answer.json()["content"]):
+                    break
+                await anyio.sleep(0.2)
+    await screenshot(page, "project")

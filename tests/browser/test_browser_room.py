@@ -59,6 +59,8 @@ async def test_two_people_type_in_the_same_cell_and_in_different_cells(
     for name, page in (("A", a), ("B", b)):
         await dismiss_notifications(page)
         await expect(page.locator(".mc-RoomStatus")).to_have_attribute("data-save", "saved", timeout=30_000)
+        # Saved to CS3, so the tab shows no unsaved marker.
+        await expect(page.locator(".lm-TabBar-tab.jp-mod-dirty")).to_have_count(0, timeout=30_000)
         await screenshot(page, name)
 
 

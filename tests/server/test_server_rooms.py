@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from jupyter_ydoc import YNotebook
 from jupyter_rooms import JupyterRooms
 from notebook_edits import append_cell, cell_sources, eventually_in_cs3, type_into, upload
 from room_clients import notebook, until
@@ -48,3 +49,20 @@ async def test_two_paths_to_one_resource_are_one_room(server, gateway, einstein,
     async with einstein_rooms.client(room) as einstein_client, marie_rooms.client(room) as marie_client:
         type_into(marie_client.doc, 1, "  # marie")
         await until(lambda: "x = 1  # marie" in cell_sources(notebook(einstein_client.doc)))
+
+
+async def test_jupyterlabs_unsaved_marker_is_cleared_for_everyone_once_the_file_holds_the_edit(
+    server, einstein, folder
+):
+    # JupyterLab marks the shared document dirty when its user types (the tab's unsaved dot); the
+    # room clears the mark once the snapshot with that edit is in CS3, as jupyter-collaboration does.
+    path = f"{await einstein.home()}/{folder}/dirty.ipynb"
+    await upload(einstein, path)
+    rooms = JupyterRooms(server.url, server.headers)
+    room = await rooms.open(f"{folder}/dirty.ipynb")
+    async with rooms.client(room) as typist, rooms.client(room) as watcher:
+        type_into(typist.doc, 0, " (unsaved)")
+        YNotebook(typist.doc).dirty = True
+        await until(lambda: YNotebook(watcher.doc).dirty)
+        await eventually_in_cs3(einstein, path, lambda saved: "# Shared (unsaved)" in cell_sources(saved))
+        await until(lambda: not YNotebook(typist.doc).dirty and not YNotebook(watcher.doc).dirty)

@@ -61,7 +61,12 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       new ToolbarButton({
         icon: notebookIcon,
         tooltip: trans.__('New notebook in this folder'),
-        onClick: () => void commands.execute('notebook:create-new', { cwd: cwd() })
+        // With the default kernel, as the launcher does (no "Select Kernel" question first).
+        onClick: () =>
+          void commands.execute('notebook:create-new', {
+            cwd: cwd(),
+            kernelName: app.serviceManager.kernelspecs.specs?.default ?? ''
+          })
       })
     );
     browser.toolbar.addItem(
