@@ -14,7 +14,7 @@ async def open_panel(page: Page, tab: str | re.Pattern = "My files"):
     """Show the CS3 panel (its icon in the left bar) on one of its tabs; the panel's locator."""
     panel = page.locator(PANEL)
     if not await panel.is_visible():
-        await page.locator(f'.jp-SideBar [data-id="meshcollab-cs3-panel"]').click()
+        await page.locator('.jp-SideBar [data-id="meshcollab-cs3-panel"]').click()
     await expect(panel).to_be_visible(timeout=TIMEOUT_MS)
     await panel.get_by_role("tab", name=tab).click()
     return panel

@@ -1,5 +1,5 @@
-"""The CS3 side panel in a real browser: shares waiting for an answer, accepting one and opening it
-from "shared with me" into the live room; file information with the room's lock, versions restored
+"""The CS3 side panel in a real browser: einstein shares through the dialog, marie accepts in the
+panel and opens it from "shared with me" into the live room; file information with the room's lock, versions restored
 into the live notebook, conflict copies previewed and merged."""
 
 from __future__ import annotations
@@ -25,24 +25,27 @@ from jupyterlab_page import (
 )
 from notebook_edits import cell_sources, eventually_in_cs3, notebook_in_cs3, upload
 from server_process import basic
+from share_dialog import share_from_the_toolbar, share_with_person
 from playwright.async_api import expect
 
-from meshcollab.cs3 import VIEWER
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
-async def test_marie_accepts_a_share_in_the_panel_opens_it_from_shared_with_me_and_views_live(
-    multi_user_server, new_page, einstein, marie, folder, screenshot
+async def test_einstein_shares_through_the_dialog_marie_accepts_in_the_panel_and_views_live(
+    multi_user_server, new_page, einstein, folder, screenshot
 ):
     server = multi_user_server
     name = f"{folder}-panel.ipynb"
     in_cs3 = f"{await einstein.home()}/{folder}/{name}"
     await upload(einstein, in_cs3, THREE_CELLS)
-    await einstein.shares.create(in_cs3, marie.user, VIEWER)
 
     e, m = await new_page(), await new_page()
     await open_notebook_signed_in(e, server.url, ("einstein", "relativity"), f"{folder}/{name}")
+    dialog = await share_from_the_toolbar(e)
+    await share_with_person(dialog, "mar", "Marie Curie (marie)", "viewer")
+    await dialog.get_by_role("button", name="Done").click()
+
     await sign_in(m, server.url, "marie", "radioactivity", "/lab")
     await m.wait_for_url(re.compile(r"/lab"), timeout=TIMEOUT_MS)
     await close_directory_not_found(m)

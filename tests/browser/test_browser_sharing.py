@@ -25,47 +25,11 @@ from jupyterlab_page import (
 from notebook_edits import cell_sources, eventually_in_cs3, notebook_in_cs3, upload
 from playwright.async_api import Page, expect
 from server_process import basic
+from share_dialog import create_link, share_dialog, share_from_the_file_browser, share_from_the_toolbar
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 MARIE = basic("marie", "radioactivity")
-
-
-def share_dialog(page: Page):
-    return page.locator(".jp-Dialog", has=page.locator(".mc-ShareDialog"))
-
-
-async def share_from_the_file_browser(page: Page, name: str):
-    """Right-click the file in the file browser, then Share…: the share dialog."""
-    item = page.locator(".jp-DirListing-item", has_text=name)
-    await expect(item).to_be_visible(timeout=TIMEOUT_MS)
-    await item.click(button="right")
-    await page.get_by_role("menuitem", name="Share…").click()
-    dialog = share_dialog(page)
-    await expect(dialog).to_be_visible()
-    return dialog
-
-
-async def share_from_the_toolbar(page: Page):
-    await page.locator(".jp-NotebookPanel:visible .jp-Toolbar").get_by_role("button", name="Share").click()
-    dialog = share_dialog(page)
-    await expect(dialog).to_be_visible()
-    return dialog
-
-
-async def create_link(dialog, role: str, password: str = "") -> str:
-    """Create a link in the dialog's Public links section: its URL, as the dialog shows it."""
-    links = dialog.get_by_role("region", name="Public links")
-    before = await links.locator(".mc-Link").count()
-    await links.get_by_label("Access", exact=True).first.select_option(role)
-    if password:
-        await links.get_by_label("Password (optional)").fill(password)
-    await links.get_by_role("button", name="Create link").click()
-    await expect(links.locator(".mc-Link")).to_have_count(before + 1)
-    row = links.locator(".mc-Link").first
-    url = await row.get_by_label("Address").input_value()
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/meshcollab/join/[A-Za-z0-9_-]+", url), url
-    return url
 
 
 async def api(server, method: str, url: str, headers=None, **kwargs) -> httpx.Response:
