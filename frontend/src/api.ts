@@ -20,10 +20,31 @@ export function apiUrl(
   return params.length ? url + URLExt.objectToQueryString(Object.fromEntries(params)) : url;
 }
 
-/**
- * Send a request and return its JSON answer (undefined for 204). A failure throws
- * `ServerConnection.ResponseError`, whose message is the server's own explanation.
- */
+/** A refusal by the server, with the message it gave (Jupyter's `{"message", "reason"}`). */
+export class APIError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+    this.name = 'APIError';
+  }
+}
+
+/** What to tell the user of a refused request: the server's `message`, else its status. */
+export function refusalMessage(status: number, statusText: string, body: string): string {
+  try {
+    const parsed = JSON.parse(body);
+    if (parsed && typeof parsed.message === 'string' && parsed.message) {
+      return parsed.message;
+    }
+  } catch {
+    // Not JSON (a proxy's page): the status says what there is to say.
+  }
+  return `${status} ${statusText}`.trim();
+}
+
+/** Send a request; its JSON answer (undefined for 204), or an APIError when the server refuses. */
 export async function requestJSON<T>(
   settings: ServerConnection.ISettings,
   url: string,
@@ -36,13 +57,14 @@ export async function requestJSON<T>(
     init.headers = { 'Content-Type': 'application/json' };
   }
   const response = await ServerConnection.makeRequest(url, init, settings);
+  const text = await response.text();
   if (!response.ok) {
-    throw await ServerConnection.ResponseError.create(response);
+    throw new APIError(response.status, refusalMessage(response.status, response.statusText, text));
   }
-  return (response.status === 204 ? undefined : await response.json()) as T;
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** What to show a user of a failed request: the server's message, else the error's. */
+/** The message of anything thrown (the server's own words for an APIError). */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -4,11 +4,13 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 export function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  className: string,
+  className = '',
   text?: string
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
-  node.className = className;
+  if (className) {
+    node.className = className;
+  }
   if (text !== undefined) {
     node.textContent = text;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorMessage } from '../src/sharing/client';
+import { refusalMessage } from '../src/api';
 import { requests } from '../src/sharing/requests';
 
 describe('sharing requests', () => {
@@ -67,11 +67,11 @@ describe('sharing requests', () => {
 describe('error messages', () => {
   it("the server's message, as Jupyter's API errors carry it", () => {
     const body = JSON.stringify({ message: 'einstein/nb.ipynb is already shared with marie', reason: null });
-    expect(errorMessage(409, 'Conflict', body)).toBe('einstein/nb.ipynb is already shared with marie');
+    expect(refusalMessage(409, 'Conflict', body)).toBe('einstein/nb.ipynb is already shared with marie');
   });
 
   it('the status when the answer says nothing (a proxy page, an empty message)', () => {
-    expect(errorMessage(502, 'Bad Gateway', '<html>oops</html>')).toBe('502 Bad Gateway');
-    expect(errorMessage(403, 'Forbidden', '{"message": ""}')).toBe('403 Forbidden');
+    expect(refusalMessage(502, 'Bad Gateway', '<html>oops</html>')).toBe('502 Bad Gateway');
+    expect(refusalMessage(403, 'Forbidden', '{"message": ""}')).toBe('403 Forbidden');
   });
 });

@@ -6,16 +6,11 @@
 
 import { ServerConnection } from '@jupyterlab/services';
 import { apiUrl, requestJSON } from '../api';
+import type { IFederatedShare, ILink, IShare, IUser, Role } from '../sharing/types';
 
-export type Role = 'viewer' | 'editor';
+export type { IShare, IUser, Role };
+
 export type ShareState = 'pending' | 'accepted' | 'rejected';
-
-export interface IUser {
-  username: string;
-  display_name: string;
-  mail?: string;
-  idp?: string;
-}
 
 export interface IQuota {
   /** Bytes; null when the storage sets no limit or does not say. */
@@ -33,17 +28,6 @@ export interface ISpace {
   quota: IQuota | null;
 }
 
-export interface IShare {
-  id: string;
-  fileId: string;
-  path: string | null;
-  role: Role;
-  grantee: IUser;
-  owner: IUser;
-  created: string;
-  expiration: string | null;
-}
-
 export interface IReceivedShare extends IShare {
   state: ShareState;
   name: string;
@@ -58,20 +42,6 @@ export interface IReceivedFederatedShare {
   owner: string;
   role: Role;
   path: string | null;
-}
-
-export interface ILink {
-  id: string;
-  url: string;
-  role: Role;
-  password_protected: boolean;
-  expiration: string | null;
-}
-
-export interface IFederatedShare {
-  id: string;
-  recipient: string;
-  role: Role;
 }
 
 export interface ILockInfo {

@@ -6,7 +6,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 import type { ITrans } from '../format';
 import { SharingClient } from './client';
-import { h } from './dom';
+import { element as h } from '../dom';
 import { FederatedSection } from './federated';
 import { LinksSection } from './links';
 import { PeopleSection } from './people';

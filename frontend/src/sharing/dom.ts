@@ -1,6 +1,8 @@
 /** Small builders for the share dialog's controls: every control gets a label a screen reader reads. */
 
 import { Styling } from '@jupyterlab/ui-components';
+import { errorMessage } from '../api';
+import { element as h } from '../dom';
 import type { ITrans } from '../format';
 import { ROLES } from './input';
 import type { Role } from './types';
@@ -11,21 +13,6 @@ let counter = 0;
 /** An id unique in the page (for label `for`, `aria-controls`, `aria-activedescendant`). */
 export function uniqueId(prefix: string): string {
   return `${prefix}-${++counter}`;
-}
-
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className = '',
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 export function button(text: string, className = ''): HTMLButtonElement {
@@ -125,11 +112,6 @@ export class InlineError {
   }
 }
 
-/** The message of anything thrown (the server's `message` for a SharingError). */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Run what a control asked for: its controls are disabled meanwhile (no double submit), the error
  * place is cleared first and shows the message if it fails. True when it succeeded.
@@ -149,7 +131,7 @@ export async function attempt(
     await action();
     return true;
   } catch (reason) {
-    error.show(messageOf(reason));
+    error.show(errorMessage(reason));
     return false;
   } finally {
     for (const control of enabled) {

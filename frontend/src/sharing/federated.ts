@@ -1,6 +1,7 @@
 /** Sharing with people at other institutions (OCM federated shares): `user@institution`, a role; the shares made, to revoke. */
 
-import { attempt, button, field, h, InlineError, revokeButton, roleSelect, textInput } from './dom';
+import { element as h } from '../dom';
+import { attempt, button, field, InlineError, revokeButton, roleSelect, textInput } from './dom';
 import { isRole, parseRecipient } from './input';
 import { requests } from './requests';
 import { ISectionContext, SharingSection } from './section';

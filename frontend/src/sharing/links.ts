@@ -9,12 +9,12 @@ import {
   button,
   copyToClipboard,
   field,
-  h,
   revokeButton,
   roleSelect,
   textInput,
   uniqueId
 } from './dom';
+import { element as h } from '../dom';
 import { absoluteUrl, dateFieldValue, isRole, parseExpiry } from './input';
 import { ILinkChange, requests } from './requests';
 import { ISectionContext, SharingSection } from './section';

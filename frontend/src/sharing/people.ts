@@ -1,6 +1,7 @@
 /** Sharing with people of this institution: find one, pick a role, share; the shares made, to change or revoke. */
 
-import { attempt, button, field, h, InlineError, namedSelect, revokeButton, roleSelect } from './dom';
+import { element as h } from '../dom';
+import { attempt, button, field, InlineError, namedSelect, revokeButton, roleSelect } from './dom';
 import { isRole } from './input';
 import { requests } from './requests';
 import { ISectionContext, SharingSection } from './section';

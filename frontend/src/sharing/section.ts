@@ -2,7 +2,8 @@
 
 import type { ITrans } from '../format';
 import { SharingClient } from './client';
-import { InlineError, ItemList, attempt, h, uniqueId } from './dom';
+import { element as h } from '../dom';
+import { InlineError, ItemList, attempt, uniqueId } from './dom';
 
 /** What every part is given. */
 export interface ISectionContext {

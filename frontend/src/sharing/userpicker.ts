@@ -6,7 +6,9 @@
 import type { ITrans } from '../format';
 import { DebouncedSearch } from './search';
 import type { IUser } from './types';
-import { h, messageOf, textInput, uniqueId } from './dom';
+import { errorMessage } from '../api';
+import { element as h } from '../dom';
+import { textInput, uniqueId } from './dom';
 import { userLabel } from './words';
 
 export interface IUserPickerOptions {
@@ -46,7 +48,7 @@ export class UserPicker {
       onResults: (text, users) => this._show(text, users),
       onError: (_, error) => {
         this._close();
-        this.status.textContent = trans.__('Cannot search: %1', messageOf(error));
+        this.status.textContent = trans.__('Cannot search: %1', errorMessage(error));
       },
       onCleared: () => {
         this._close();
