@@ -4,7 +4,7 @@
  */
 
 import type { IRoomStatus, SaveState } from './status';
-import type { ILockHolder } from './notices';
+import type { ILockHolder, IMergedNotice, IRestoredNotice, RoomNotice } from './notices';
 
 /** The part of JupyterLab's TranslationBundle used here. */
 export interface ITrans {
@@ -209,4 +209,48 @@ export function initialsOf(name: string, given?: string): string {
   }
   const letters = parts.length === 1 ? parts[0].slice(0, 2) : parts[0][0] + parts[parts.length - 1][0];
   return letters.toUpperCase();
+}
+
+/**
+ * What to tell the people in a room when something changed its document as a whole: a merge (of
+ * edits made offline, a conflict copy, a change made outside) or a restored version. Null for other
+ * notices, and for what the user did themselves (they were told already).
+ */
+export function describeDocumentEvent(
+  notice: RoomNotice,
+  me: string,
+  now: Date,
+  trans: ITrans,
+  options: IFormatOptions
+): string | null {
+  if (notice.code === 'restored') {
+    const restored = notice as IRestoredNotice;
+    if (restored.by === me) {
+      return null;
+    }
+    const when = restored.version_modified ? new Date(restored.version_modified) : null;
+    return when && !isNaN(when.getTime())
+      ? trans.__('%1 restored the version of %2; the replaced content is kept as a version.', restored.by ?? trans.__('Someone'), formatClock(when, now, { ...options, seconds: true }))
+      : trans.__('%1 restored an earlier version; the replaced content is kept as a version.', restored.by ?? trans.__('Someone'));
+  }
+  if (notice.code !== 'merged') {
+    return null;
+  }
+  const merged = notice as IMergedNotice;
+  if (merged.by && merged.by === me) {
+    return null;
+  }
+  const what: Record<string, string> = {
+    outside: trans.__('a change made to the file outside this room'),
+    recovered: trans.__('edits made offline'),
+    'conflict-copy': trans.__('a conflict copy'),
+    upload: trans.__('an uploaded notebook'),
+    version: trans.__('an earlier version of the file')
+  };
+  const source = what[merged.source] ?? merged.source;
+  const conflicts = merged.conflicts ?? 0;
+  const head = merged.by ? trans.__('%1 merged %2 into this notebook.', merged.by, source) : trans.__('Merged %1 into this notebook.', source);
+  return conflicts
+    ? `${head} ${trans._n('%1 conflict keeps both versions between markers: please resolve it.', '%1 conflicts keep both versions between markers: please resolve them.', conflicts)}`
+    : head;
 }

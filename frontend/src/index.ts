@@ -25,7 +25,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { RoomStatusModel } from './model';
 import { installRoomSocketRecorder } from './roomsocket';
-import { IFormatOptions } from './format';
+import { describeDocumentEvent, IFormatOptions } from './format';
 import { panelPlugin, PanelCommandIDs } from './panel/plugin';
 import { ReadOnlyBanner, RoomDetails, RoomStatusItem } from './widgets';
 import { sharingPlugin } from './sharing';
@@ -161,6 +161,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
                 ),
             { autoClose: false }
           );
+        });
+        model.noticeReceived.connect((_, notice) => {
+          const me = app.serviceManager.user.identity?.username ?? '';
+          const text = describeDocumentEvent(notice, me, new Date(), trans, format());
+          if (text) {
+            Notification.info(`${context.localPath}: ${text}`, { autoClose: 10000 });
+          }
         });
         models.set(panel, model);
         const item = new RoomStatusItem(model, {

@@ -59,7 +59,24 @@ export interface IReadOnlyNotice extends INoticeBase {
   code: 'read-only';
 }
 
+/** Something was merged into the document (meshcollab/recovery/notices.py). */
+export interface IMergedNotice extends INoticeBase {
+  code: 'merged';
+  source: string;
+  by?: string | null;
+  conflicts?: number;
+}
+
+/** The document became an earlier version of the file. */
+export interface IRestoredNotice extends INoticeBase {
+  code: 'restored';
+  by?: string;
+  version_modified?: string | null;
+}
+
 export type RoomNotice =
+  | IMergedNotice
+  | IRestoredNotice
   | ISavingNotice
   | ISavedNotice
   | ISaveBlockedNotice

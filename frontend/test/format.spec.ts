@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeConnection, describeHolder, describeSave, formatClock, formatWhen, initialsOf } from '../src/format';
+import { describeConnection, describeDocumentEvent, describeHolder, describeSave, formatClock, formatWhen, initialsOf } from '../src/format';
 import { INITIAL_STATUS, IRoomStatus } from '../src/status';
 import { trans } from './trans';
 
@@ -107,5 +107,34 @@ describe('initials', () => {
     expect(initialsOf('Albert Einstein')).toBe('AE');
     expect(initialsOf('marie')).toBe('MA');
     expect(initialsOf('  ')).toBe('?');
+  });
+});
+
+describe('describeDocumentEvent', () => {
+  const now = new Date('2026-11-28T10:30:00Z');
+  const utc = { relative: false, locale: 'en-GB', timeZone: 'UTC' };
+  const base = { type: 'notice' as const, message: 'server words' };
+
+  it('tells the others who restored which version', () => {
+    const notice = { ...base, code: 'restored', by: 'marie', version_modified: '2026-11-28T10:01:02Z' };
+    expect(describeDocumentEvent(notice, 'einstein', now, trans, utc)).toBe(
+      'marie restored the version of 10:01:02; the replaced content is kept as a version.'
+    );
+    expect(describeDocumentEvent(notice, 'marie', now, trans, utc)).toBeNull();
+  });
+
+  it('says what was merged, by whom, and asks to resolve conflicts', () => {
+    const merged = { ...base, code: 'merged', source: 'conflict-copy', by: 'marie', conflicts: 2 };
+    expect(describeDocumentEvent(merged, 'einstein', now, trans, utc)).toBe(
+      'marie merged a conflict copy into this notebook. 2 conflicts keep both versions between markers: please resolve them.'
+    );
+    const outside = { ...base, code: 'merged', source: 'outside', by: null, conflicts: 0 };
+    expect(describeDocumentEvent(outside, 'einstein', now, trans, utc)).toBe(
+      'Merged a change made to the file outside this room into this notebook.'
+    );
+  });
+
+  it('is silent about status notices', () => {
+    expect(describeDocumentEvent({ ...base, code: 'saving' }, 'einstein', now, trans, utc)).toBeNull();
   });
 });
