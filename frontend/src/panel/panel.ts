@@ -31,10 +31,10 @@ class AccountHeader extends Widget {
     void _user.ready.then(() => this._showUser());
   }
 
-  /** Ask the server for the quota again (after files changed). */
-  async refreshQuota(): Promise<void> {
+  /** Ask the server for the quota of the space holding `path` (a project's, or the home's). */
+  async refreshQuota(path = ''): Promise<void> {
     try {
-      const view = describeQuota(await this._client.quota(), this._trans);
+      const view = describeQuota(await this._client.quota(path), this._trans);
       this._bar.hidden = view.percent === null;
       this._bar.dataset.level = view.level;
       this._fill.style.width = `${view.percent ?? 0}%`;
@@ -107,9 +107,10 @@ export class CS3Panel extends Panel {
     let timer = 0;
     const quotaSoon = () => {
       window.clearTimeout(timer);
-      timer = window.setTimeout(() => void this._header.refreshQuota(), 500);
+      timer = window.setTimeout(() => void this._header.refreshQuota(browser.model.path), 500);
     };
     browser.model.fileChanged.connect(quotaSoon);
+    browser.model.pathChanged.connect(quotaSoon);
     void this._header.refreshQuota();
     // Shares answered elsewhere (another tab, CERNBox) show when the user comes back to the tab.
     void this.shares.refresh();
