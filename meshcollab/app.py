@@ -9,6 +9,7 @@ side (`jupyter_server_ydoc`) is disabled where meshcollab is enabled. Every sett
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from pathlib import Path
 
@@ -148,6 +149,11 @@ class MeshCollab(ExtensionApp):
         self._runtime_task = asyncio.get_running_loop().create_task(self.runtime.run())
         self._runtime_task.add_done_callback(self._runtime_ended)
         await self.runtime.started()
+        # What the server holds once it has started (modules, classes, configuration: ~230k objects)
+        # lives as long as the process: frozen, the full collection that follows a room's unload
+        # (registry) and Python's own look only at what came later. bench/ W1: each unload blocked
+        # the event loop, and every other room, for ~170 ms; now < 1 ms.
+        gc.freeze()
 
     def _runtime_ended(self, task: asyncio.Task) -> None:
         if not task.cancelled() and task.exception() is not None:

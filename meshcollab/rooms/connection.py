@@ -1,8 +1,10 @@
-"""One client in a room: what it may do, and a bounded queue of bytes on their way to it.
+"""One client in a room: what it may do, and the bytes on their way to it.
 
-The room puts each outgoing message into every connection's queue without waiting; one sender per
-connection drains its queue into the transport. A client that does not keep up lets its queue grow
-past `max_buffered_bytes` and is disconnected with a reason; on reconnect it resyncs (step 1/2).
+The room hands each outgoing message to every connection without waiting. A connection whose socket
+keeps up writes it at once, in the same loop turn (a keystroke reaches 25 clients without 25 task
+wake-ups); while the socket is backed up, messages wait in a queue that one sender per connection
+drains. A client that does not keep up lets that queue grow past `max_buffered_bytes` and is
+disconnected with a reason; on reconnect it resyncs (step 1/2).
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ class CloseCode(IntEnum):
 class Transport(Protocol):
     """What a connection needs from a websocket (tornado's handler, or any other)."""
 
-    async def send_all(self, messages: list[bytes]) -> None:
-        """Send binary messages, in order, and return once they have left; raise if the transport
-        is closed. Cancelling the wait must not disturb the transport."""
+    def send_now(self, messages: list[bytes]) -> bool:
+        """Hand binary messages to the socket now, in order: True if they all left, False if some wait
+        in the transport (then `wait_sent()`). Raise if the transport is closed."""
+
+    async def wait_sent(self) -> None:
+        """Return once everything written so far has left; raise if the transport closed meanwhile.
+        Cancelling the wait must not disturb the transport."""
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -53,12 +59,17 @@ class Connection:
         self.closed_with: tuple[int, str] | None = None  # when the server closed it: code and reason
         self._max_buffered_bytes = max_buffered_bytes
         self._on_close = on_close
-        self._queue: list[bytes] = []
-        self._buffered = 0  # bytes queued or handed to the transport and not yet flushed
-        self._queued = anyio.Event()
+        self._queue: list[bytes] = []  # waiting for the transport to drain
+        self._buffered = 0  # bytes queued or handed to the transport and not yet sent
+        self._backed_up = anyio.Event()  # set when the transport keeps bytes: the sender waits for them
 
     def send(self, message: bytes) -> None:
-        """Queue a message; disconnect the client instead if it is too far behind."""
+        """Send a message (at once if the socket keeps up); disconnect the client instead if it is too
+        far behind."""
+        self.send_all([message])
+
+    def send_all(self, messages: list[bytes]) -> None:
+        """Send messages in order, in one write if the socket keeps up."""
         if self.closed:
             return
         # Judged on what already waits, so that one large message (a big paste, a whole document)
@@ -69,9 +80,19 @@ class Connection:
                 f"client too slow: more than {self._max_buffered_bytes} bytes waiting; reconnect to resync",
             )
             return
-        self._queue.append(message)
-        self._buffered += len(message)
-        self._queued.set()
+        size = sum(len(message) for message in messages)
+        if self._buffered:  # behind what waits already: the sender writes it in order
+            self._queue += messages
+            self._buffered += size
+            return
+        try:
+            left = self.transport.send_now(messages)
+        except Exception:  # noqa: BLE001 - whatever the socket raises, the client is gone
+            self.close(CloseCode.GOING_AWAY, "connection lost")
+            return
+        if not left:
+            self._buffered = size
+            self._backed_up.set()
 
     def close(self, code: int, reason: str) -> None:
         """Close with a reason the client can show; idempotent."""
@@ -89,21 +110,22 @@ class Connection:
         if self.closed:
             return
         self.closed = True
-        self._queued.set()
+        self._backed_up.set()
         self._on_close(self)
 
     async def run_sender(self) -> None:
-        """Drain the queue into the transport until the connection closes (one task per connection).
-        Whatever queued up meanwhile goes out in one write: a busy room sends in batches."""
+        """While the socket is backed up, wait for it and write what queued up meanwhile, in one write
+        (one task per connection, idle while the socket keeps up)."""
         while not self.closed:
-            if not self._queue:
-                await self._queued.wait()
-                self._queued = anyio.Event()
-                continue
-            messages, self._queue = self._queue, []
-            try:
-                await self.transport.send_all(messages)
-            except Exception:
-                self.close(CloseCode.GOING_AWAY, "connection lost")
-                return
-            self._buffered -= sum(len(message) for message in messages)
+            await self._backed_up.wait()
+            self._backed_up = anyio.Event()
+            while self._buffered and not self.closed:
+                try:
+                    await self.transport.wait_sent()
+                    messages, self._queue = self._queue, []
+                    self._buffered = sum(len(message) for message in messages)
+                    if messages and self.transport.send_now(messages):
+                        self._buffered = 0
+                except Exception:  # noqa: BLE001 - whatever the socket raises, the client is gone
+                    self.close(CloseCode.GOING_AWAY, "connection lost")
+                    return

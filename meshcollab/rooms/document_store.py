@@ -7,21 +7,23 @@ its characters, as in the live room), never a re-typed copy. So a client that st
 copy of the document merges with the compacted state natively, without duplicates. A replayed state
 is also far smaller than the log: runs of keystrokes become one item (about 1.4 bytes a keystroke).
 
-Durability: `append` returns only after the rows are committed (WAL, `synchronous` FULL by default).
-Appends from every room that arrive while a commit is in flight are written together by the next one
-(group commit), so the commit rate stays flat however many clients type.
+Durability: an append is acknowledged only after its row is committed (WAL, `synchronous` FULL by
+default). Appends from every room that arrive while a commit is in flight are written together by the
+next one (group commit), so the commit rate stays flat however many clients type.
 
-All SQLite work runs in worker threads: writes on one connection, serialised by `_write_lock`;
-reads on a second connection, which WAL lets proceed while a write is in flight.
+No SQLite work runs on the event loop: writes run in order on one thread of their own
+(`SQLiteWriter`, which hands each commit back to the loop in one wake-up); reads run in worker
+threads on a second connection, which WAL lets proceed while a write is in flight.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
@@ -30,6 +32,7 @@ from traitlets import Enum, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
 from .service import Service
+from .sqlite_writer import Committed, Row, SQLiteWriter
 
 T = TypeVar("T")
 
@@ -64,13 +67,6 @@ class StoredRoom:
 
     update: bytes | None
     history_id: str
-
-
-@dataclass(slots=True)
-class _Batch:
-    rows: list[tuple[int, bytes]] = field(default_factory=list)
-    committed: anyio.Event = field(default_factory=anyio.Event)
-    error: BaseException | None = None
 
 
 @dataclass(slots=True)
@@ -109,44 +105,43 @@ class DocumentStore(Service, LoggingConfigurable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._writer: sqlite3.Connection | None = None
+        self._writer: SQLiteWriter | None = None
         self._reader: sqlite3.Connection | None = None
         self._rooms: dict[str, tuple[int, str]] = {}
         self._log_tails: dict[int, _LogTail] = {}
         self._compacting: dict[int, anyio.Event] = {}  # set when that room's compaction is over
         self._task_group: TaskGroup | None = None
+        self._stopping = False
         self.commits = 0  # group commits of updates so far: appends / commits is the batching achieved
 
     # lifecycle
 
     async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        """Open the file and run the group-commit writer until `stop()`."""
+        """Open the file and run the writer until `stop()`."""
         if not self.path:
             raise ValueError("DocumentStore.path is not set")
-        self._writer, self._reader = await anyio.to_thread.run_sync(self._open)
-        self._write_lock = anyio.Lock()
-        self._read_lock = anyio.Lock()
-        self._pending = _Batch()
-        self._wake = anyio.Event()
-        self._stopping = False
-        self._drained = anyio.Event()
+        writer, reader = await anyio.to_thread.run_sync(self._open)
+        self._writer = SQLiteWriter(writer, _insert_rows, self._committed)
+        self._writer.start()
+        self._reader, self._read_lock, self._stopping = reader, anyio.Lock(), False
         try:
             async with anyio.create_task_group() as self._task_group:
-                self._task_group.start_soon(self._write_pending)
                 task_status.started()
+                await anyio.sleep_forever()
         finally:
             self._task_group = None
-            writer, reader, self._writer, self._reader = self._writer, self._reader, None, None
+            writer, self._writer, self._reader = self._writer, None, None
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_close_all, writer, reader)
+                await writer.close()  # what was appended is committed first
+                await anyio.to_thread.run_sync(reader.close)
 
     async def stop(self) -> None:
         """Commit what is pending, let compactions finish, and close the file."""
         if self._task_group is None:
             return
         self._stopping = True
-        self._wake.set()
-        await self._drained.wait()
+        for compacted in list(self._compacting.values()):  # let them commit before the file closes
+            await compacted.wait()
         self._task_group.cancel_scope.cancel()
 
     def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
@@ -183,38 +178,31 @@ class DocumentStore(Service, LoggingConfigurable):
 
     async def append(self, room: str, update: bytes) -> None:
         """Store an update durably; returns once it is committed (together with everyone else's)."""
-        key, _ = await self._room(room)
-        if self._stopping:
+        await self._room(room)
+        done = anyio.Event()
+        outcome: list[DocumentStoreError | None] = []
+        self.append_soon(room, update, lambda error: (outcome.append(error), done.set()))
+        await done.wait()
+        if outcome[0] is not None:
+            raise outcome[0]
+
+    def append_soon(
+        self, room: str, update: bytes, stored: Callable[[DocumentStoreError | None], None]
+    ) -> None:
+        """Add an update of a loaded room to the next group commit, without waiting: `stored(error)`
+        runs on the event loop once it is committed (error None) or could not be. Raises
+        DocumentStoreError at once if the store is closing or the room is not loaded."""
+        known = self._rooms.get(room)
+        if self._stopping or self._writer is None:
             raise DocumentStoreError(f"the document store is closing; room {room} cannot be written")
-        batch = self._pending
-        batch.rows.append((key, update))
-        self._wake.set()
-        await batch.committed.wait()
-        if batch.error is not None:
-            problem = f"could not store an update of room {room}: {batch.error}"
-            raise DocumentStoreError(problem) from batch.error
+        if known is None:
+            raise DocumentStoreError(f"room {room} is not loaded in the document store")
+        self._writer.append((known[0], update), _reporting(room, stored))
 
-    async def _write_pending(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake = anyio.Event()
-            batch, self._pending = self._pending, _Batch()
-            if batch.rows:
-                try:
-                    await self._write(lambda db: _insert_rows(db, batch.rows))
-                except Exception as error:  # every appender of the batch gets it
-                    batch.error = error
-                else:
-                    self.commits += 1
-                    self._count(batch.rows)
-            batch.committed.set()
-            if self._stopping and not self._pending.rows:
-                for compacted in list(self._compacting.values()):  # let them commit before the file closes
-                    await compacted.wait()
-                self._drained.set()
-                return
-
-    def _count(self, rows: list[tuple[int, bytes]]) -> None:
+    def _committed(self, rows: list[Row], error: BaseException | None) -> None:
+        if error is not None:
+            return
+        self.commits += 1
         for key, data in rows:
             tail = self._log_tails.setdefault(key, _LogTail())
             if not tail.has_head:
@@ -223,7 +211,7 @@ class DocumentStore(Service, LoggingConfigurable):
             tail.rows += 1
             tail.bytes += len(data)
             due = tail.rows >= self.compact_after_updates or tail.bytes >= self.compact_after_bytes
-            if due and key not in self._compacting:
+            if due and key not in self._compacting and not self._stopping:
                 self._compacting[key] = anyio.Event()
                 self._task_group.start_soon(self._compact_key, key)
 
@@ -299,8 +287,7 @@ class DocumentStore(Service, LoggingConfigurable):
     async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         if self._writer is None:
             raise DocumentStoreError("the document store is not running")
-        async with self._write_lock:
-            return await anyio.to_thread.run_sync(work, self._writer)
+        return await self._writer.run(work)
 
     async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         if self._reader is None:
@@ -345,7 +332,13 @@ def _room_row(db: sqlite3.Connection, name: str) -> tuple[int, str]:
         return db.execute("SELECT id, history FROM rooms WHERE name=?", (name,)).fetchone()
 
 
-def _close_all(*connections: sqlite3.Connection | None) -> None:
-    for connection in connections:
-        if connection is not None:
-            connection.close()
+def _reporting(room: str, stored: Callable[[DocumentStoreError | None], None]) -> Committed:
+    def committed(error: BaseException | None) -> None:
+        if error is None:
+            stored(None)
+        else:
+            problem = DocumentStoreError(f"could not store an update of room {room}: {error}")
+            problem.__cause__ = error
+            stored(problem)
+
+    return committed

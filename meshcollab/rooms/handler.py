@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import struct
+from asyncio import Future
 from enum import Enum
 
 import anyio
@@ -45,6 +46,7 @@ class RoomWebSocketHandler(WebSocketHandler):
         self.connection: Connection | None = None
         self._access = RoomAccess.READ_WRITE
         self._gone = False
+        self._last_write: Future[None] | None = None  # tornado's writes complete in order
 
     @property
     def max_message_size(self) -> int:
@@ -93,18 +95,25 @@ class RoomWebSocketHandler(WebSocketHandler):
 
     def get_compression_options(self) -> None:
         # No permessage-deflate: it would compress the same bytes again for every client. (The plain
-        # frames of send_all would stay valid with it: a frame without RSV1 is not compressed.)
+        # frames of send_now would stay valid with it: a frame without RSV1 is not compressed.)
         return None
 
     # the Transport of the connection
 
-    async def send_all(self, messages: list[bytes]) -> None:
-        # One write for the whole batch: tornado's write_message costs a task and a send() per message.
+    def send_now(self, messages: list[bytes]) -> bool:
+        # One write for the whole batch: tornado's write_message costs a future and a send() per message.
         connection = self.ws_connection
         if connection is None or connection.is_closing():
             raise WebSocketClosedError()
         frames = b"".join(part for message in messages for part in (_frame_header(message), message))
-        write = connection.stream.write(frames)
+        write = self._last_write = connection.stream.write(frames)
+        if not write.done():
+            return False
+        write.result()  # raises if the connection failed while writing
+        return True
+
+    async def wait_sent(self) -> None:
+        write = self._last_write
         if not write.done():
             # Wait on our own event: cancelling the wait must not cancel tornado's write.
             done = anyio.Event()

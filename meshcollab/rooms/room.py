@@ -1,8 +1,10 @@
 """A room: one Y document, the clients editing it, and the path of every change through it.
 
 A change (from a client, or made on `room.doc` by the server) is committed by the document once,
-stored durably, and only then encoded once and queued, as the same bytes, to every other client.
-Changes that arrive while a store commit is in flight are stored together by the next commit.
+stored durably, and only then encoded once and sent, as the same bytes, to every other client.
+Changes that arrive while the room's previous ones are being stored are stored together next, as
+one row. A client's change goes to the store as soon as it is applied, and the store's commit hands
+it back to the loop, which sends it to everyone in that same turn: no task is woken on the way.
 """
 
 from __future__ import annotations
@@ -98,8 +100,11 @@ class Room:
         self._status: Notice | None = None
         self._undelivered: list[Notice] = []  # one-off notices sent while no client was present
         self._applying: tuple[Connection, bytes] | None = None
-        self._unflushed: list[tuple[bytes, Connection | None]] = []  # committed, not yet stored
+        self._unflushed: list[tuple[bytes, Connection | None]] = []  # committed, not yet handed to the store
         self._unflushed_bytes = 0
+        self._in_flight: list[tuple[bytes, Connection | None]] | None = None  # being stored
+        self._committed = 0  # changes the document committed so far
+        self._sent = 0  # of which stored and sent
         self._closing = False
         self._stop_requested = False
         self._failure: DocumentStoreError | None = None
@@ -110,9 +115,8 @@ class Room:
         self.closed = anyio.Event()
         self._changed = anyio.Event()
         self._membership_lock = anyio.Lock()
-        self._dirty = anyio.Event()
-        self._open_batch = anyio.Event()  # set once the changes not yet taken by a flush are stored
-        self._in_flight: anyio.Event | None = None
+        self._dirty = anyio.Event()  # the server changed `doc`
+        self._progress = anyio.Event()  # set (and renewed) when changes were sent, or the store failed
 
     @property
     def connections(self) -> tuple[Connection, ...]:
@@ -136,7 +140,7 @@ class Room:
             finally:
                 self.loaded.set()
             async with anyio.create_task_group() as self._task_group:
-                self._task_group.start_soon(self._flush_continuously)
+                self._task_group.start_soon(self._flush_server_changes)
                 task_status.started()
                 await self._serve_until_idle()
                 await self._close()
@@ -169,7 +173,8 @@ class Room:
         if stored.update is None:
             await self.hooks.on_load(self)
             # Stored before anyone syncs, so a later load finds this history, not the file again.
-            await self._flush_once(changed=False)
+            self._flush()
+            await self.flushed()
 
     async def _serve_until_idle(self) -> None:
         while not self._stop_requested:
@@ -276,6 +281,7 @@ class Room:
             raise ProtocolError(f"invalid Y update: {error}") from None
         finally:
             self._applying = None
+            self._flush()
         if len(self._unflushed) >= MAX_UNFLUSHED_UPDATES or self._unflushed_bytes >= MAX_UNFLUSHED_BYTES:
             await self.flushed()
 
@@ -345,55 +351,73 @@ class Room:
         origin = self._applying[0] if self._applying and self._applying[1] == update else None
         self._unflushed.append((update, origin))
         self._unflushed_bytes += len(update)
-        self._dirty.set()
+        self._committed += 1
+        if self._applying is None:
+            self._dirty.set()  # a change by the server: flushed from a task (a client's: right after it)
 
     async def flushed(self) -> None:
         """Wait until every change committed so far is stored and sent; raises if the store failed."""
-        if self._unflushed:
-            await self._open_batch.wait()
-        elif self._in_flight is not None:
-            await self._in_flight.wait()
+        committed = self._committed
+        while self._sent < committed and self._failure is None:
+            await self._progress.wait()
         if self._failure is not None:
             raise self._failure
 
-    async def _flush_continuously(self) -> None:
+    async def _flush_server_changes(self) -> None:
         while True:
             await self._dirty.wait()
             self._dirty = anyio.Event()
-            try:
-                await self._flush_once()
-            except DocumentStoreError as error:
-                self.log.error("Room %s: %s; closing the room", self.id, error)
-                for connection in self._members:
-                    connection.close(CloseCode.INTERNAL_ERROR, STORE_FAILED)
-                self.stop()
-                return
+            self._flush()
 
-    async def _flush_once(self, changed: bool = True) -> None:
-        if not self._unflushed:
+    def _flush(self) -> None:
+        """Hand what the document committed to the store as one row, unless the room's previous row is
+        still being stored (then it goes next)."""
+        if self._in_flight is not None or not self._unflushed or self._failure is not None:
             return
         batch, self._unflushed, self._unflushed_bytes = self._unflushed, [], 0
-        self._in_flight, self._open_batch = self._open_batch, anyio.Event()
+        self._in_flight = batch
+        if self._store is None:
+            self._stored(None)
+            return
         updates = [update for update, _ in batch]
         try:
-            if self._store is not None:
-                # One row per flush: fewer rows and bytes per keystroke, and the same history.
-                await self._store.append(self.id, merge_updates(*updates) if len(updates) > 1 else updates[0])
+            # One row per flush: fewer rows and bytes per keystroke, and the same history.
+            row = merge_updates(*updates) if len(updates) > 1 else updates[0]
+            self._store.append_soon(self.id, row, self._stored)
         except DocumentStoreError as error:
-            self._failure = error  # what is in memory is not durable: this room instance must go
-            self._open_batch.set()  # nothing will be flushed any more: waiters learn of the failure
-            raise
-        finally:
-            self._in_flight.set()
-            self._in_flight = None
-        for update, origin in batch:
-            self._broadcast(encode_sync_update(update), skip=origin)
-        if not changed:
+            self._stored(error)
+
+    def _stored(self, error: DocumentStoreError | None) -> None:
+        """The row of the flush in flight is committed (or could not be): send its changes, then flush
+        what was committed meanwhile."""
+        batch, self._in_flight = self._in_flight, None
+        if error is not None:
+            self._failed(error)
             return
-        try:
-            self.hooks.on_change(self)
-        except Exception:
-            self.log.exception("Room %s: on_change hook failed", self.id)
+        messages = [(encode_sync_update(update), origin) for update, origin in batch]
+        for connection in self._members:
+            theirs = [message for message, origin in messages if origin is not connection]
+            if theirs:
+                connection.send_all(theirs)
+        self._sent += len(batch)
+        self._progress.set()
+        self._progress = anyio.Event()
+        if self.loaded.is_set():  # not the content that loading put in
+            try:
+                self.hooks.on_change(self)
+            except Exception:
+                self.log.exception("Room %s: on_change hook failed", self.id)
+        self._flush()
+
+    def _failed(self, error: DocumentStoreError) -> None:
+        self._failure = error  # what is in memory is not durable: this room instance must go
+        self._progress.set()  # waiters learn of the failure
+        if not self.loaded.is_set():
+            return  # loading fails with it
+        self.log.error("Room %s: %s; closing the room", self.id, error)
+        for connection in self._members:
+            connection.close(CloseCode.INTERNAL_ERROR, STORE_FAILED)
+        self.stop()
 
     async def _call_hook(self, name: str, hook: Callable[[Room], Awaitable[None]]) -> None:
         try:
