@@ -25,6 +25,7 @@ from meshcollab.files import files_handlers
 from meshcollab.handlers.merge import merge_handlers
 from meshcollab.handlers.room import CollaborationRoomHandler
 from meshcollab.handlers.session import CollaborationSessionHandler
+from meshcollab.identity_provider import CS3IdentityProvider
 from meshcollab.rooms import DocumentStore
 from meshcollab.sharing import sharing_handlers
 from meshcollab.sharing.federated import federated_handlers
@@ -124,6 +125,9 @@ class MeshCollab(ExtensionApp):
             permission_check_interval=self.permission_check_interval,
         )
         self.settings["meshcollab"] = self
+        identity_provider = self.serverapp.identity_provider
+        if isinstance(identity_provider, CS3IdentityProvider):
+            identity_provider.signed_out = self.runtime.members.signed_out
         page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
         page_config.setdefault("disableRTC", False)
         page_config.setdefault("serverSideExecution", False)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 
 from jupyter_server.auth.identity import IdentityProvider, User
 from tornado import web
@@ -33,7 +34,7 @@ from traitlets import Enum, Float, Int, default
 
 from meshcollab.auth.signins import CredentialCache, SignIn, SignIns, SignInKind
 from meshcollab.auth.throttle import Throttle, TooManyAttempts
-from meshcollab.cs3 import CS3Error, CS3Gateway, Unauthenticated, Unavailable
+from meshcollab.cs3 import CS3Error, CS3Gateway, CS3Session, Unauthenticated, Unavailable
 from meshcollab.cs3.auth import token_expiry
 from meshcollab.identity import set_current_session
 
@@ -118,6 +119,9 @@ class CS3IdentityProvider(IdentityProvider):
         self._credentials = CredentialCache(capacity=1024, reuse_seconds=self.credential_reuse_seconds)
         self.throttle = Throttle(free_attempts=self.login_free_attempts)
         self._server_sign_in: SignIn | None = None
+        # Called with the CS3 session of a sign-in that ended by logout; the meshcollab extension
+        # closes that sign-in's room connections (RoomMembers.signed_out).
+        self.signed_out: Callable[[CS3Session], None] = lambda session: None
 
     # --- authentication --------------------------------------------------------------------------
 
@@ -270,10 +274,12 @@ class CS3IdentityProvider(IdentityProvider):
             self.start_session(handler, sign_in)
 
     def clear_login_cookie(self, handler: web.RequestHandler) -> None:
-        """Sign out: the server-side sign-in ends, and the cookie is cleared."""
+        """Sign out: the server-side sign-in ends, its open room connections close, and the cookie
+        is cleared."""
         value = handler.get_secure_cookie(self.get_cookie_name(handler))
-        if value:
-            self.sign_ins.drop(value.decode(errors="replace"))
+        ended = self.sign_ins.drop(value.decode(errors="replace")) if value else None
+        if ended is not None:
+            self.signed_out(ended.session)
         super().clear_login_cookie(handler)
 
     def identity_model(self, user: User) -> dict:

@@ -29,6 +29,7 @@ from meshcollab.rooms import Connection, Notice
 from meshcollab.rooms.service import Service
 
 ACCESS_REVOKED = 4403  # close code: the user may no longer open the document
+SIGNED_OUT = 4401  # close code: the sign-in the connection was opened with ended (logout)
 LAST_WRITERS_KEPT = 4096
 CONCURRENT_CHECKS = 16
 
@@ -98,6 +99,14 @@ class RoomMembers(Service):
         members[:] = [other for other in members if other is not member]
         if not members:
             del self._rooms[member.room_id]
+
+    def signed_out(self, session: CS3Session) -> None:
+        """A sign-in ended: its connections close at once. It stays the room's last writer, so that
+        the edits it made are still saved."""
+        for member in self.members():
+            if member.session is session and member.connection is not None and member.present:
+                member.connection.close(SIGNED_OUT, "you signed out: sign in again to go on")
+                self.left(member)
 
     def members(self, room_id: str | None = None) -> list[Member]:
         if room_id is not None:

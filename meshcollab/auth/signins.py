@@ -104,8 +104,9 @@ class SignIns:
         self._by_id.move_to_end(sign_in_id)
         return sign_in
 
-    def drop(self, sign_in_id: str) -> None:
-        self._by_id.pop(sign_in_id, None)
+    def drop(self, sign_in_id: str) -> SignIn | None:
+        """End a sign-in; the one it was, if any."""
+        return self._by_id.pop(sign_in_id, None)
 
     def _expire(self) -> None:
         now = time.monotonic()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 from identity_clients import Actor
+from room_clients import until
 from server_process import FAST, ServerProcess
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
@@ -39,9 +40,12 @@ async def test_login_page_signs_in_opens_a_room_and_logout_ends_it(multi_user_se
         room = await rooms.open(path)
         async with rooms.client(room) as client:
             assert client.synced
+            # Logging out ends the room connections of that sign-in too, at once, with a reason.
+            logout = await browser.get("/logout")
+            assert logout.status_code == 200
+            await until(lambda: client.closed)
+            assert client.close_code == 4401 and "signed out" in client.close_reason
 
-        logout = await browser.get("/logout")
-        assert logout.status_code == 200
         assert (await browser.get("/api/me")).status_code == 403
         # The cookie a thief kept stops working too: the sign-in ended on the server.
         stolen = Actor(multi_user_server.url, {"Cookie": browser.headers.get("Cookie", "")})
