@@ -114,6 +114,8 @@ class SnapshotWriter(Service):
         self.merges = 0  # outside changes merged into the room by this writer
         self.etag: str | None = None  # of the file as the room last wrote or read it
         self.last_snapshot: bytes | None = None
+        self.snapshot_state: bytes | None = None  # the document's state that last_snapshot holds, if known
+        self._taken: bytes | None = None  # the document's state when the snapshot being written was made
         self.saved_at: datetime | None = None
         self.writes = 0  # snapshots written to CS3 by this writer
         self.last_outcome: SaveOutcome | None = None  # of the latest save attempt
@@ -145,6 +147,7 @@ class SnapshotWriter(Service):
         try:
             with anyio.CancelScope() as self._scope:
                 self.etag, self.last_snapshot = await self._record.last_snapshot()
+                self.snapshot_state = await self._record.snapshot_state()
                 try:
                     session = self._session()
                     self._resource = await session.files.stat(self._file.resource_id)
@@ -263,12 +266,22 @@ class SnapshotWriter(Service):
             return outcome
 
     async def _save(self) -> SaveOutcome:
+        state = content.state_of(self._doc)
+        if self.conflict_copy is None and state == self.snapshot_state:
+            # Nothing changed since the file was written or read: no snapshot to make (it takes
+            # seconds and hundreds of MB for a large notebook) to find that out.
+            if self._lease.held:
+                self._report(self.status_notice())
+            return SaveOutcome.UNCHANGED
         try:
             snapshot = await content.snapshot(self._doc, self._file)
         except content.InvalidContent as error:
             self._report(status.invalid_notebook(str(error)))
             return SaveOutcome.INVALID
+        self._taken = state
         if snapshot == (self.last_snapshot if self.conflict_copy is None else self._copy_snapshot):
+            if self.conflict_copy is None:
+                self.snapshot_state = state  # the same content again (e.g. an edit undone)
             if self._lease.held:
                 self._report(self.status_notice())  # e.g. back to a valid state that was saved
             return SaveOutcome.UNCHANGED
@@ -319,9 +332,10 @@ class SnapshotWriter(Service):
                 return await self._keep_both(session, snapshot, CHANGED_OUTSIDE)
             return await self._merge_then_write(session, snapshot, merges_left - 1)
         self.etag, self.last_snapshot, self._resource = resource.etag, snapshot, resource
+        self.snapshot_state = self._taken
         self.saved_at = datetime.now(UTC)
         self.writes += 1
-        await self._record.snapshot_written(resource.etag, snapshot)
+        await self._record.snapshot_written(resource.etag, snapshot, self._taken)
         self._report(self.status_notice())
         return SaveOutcome.SAVED
 
@@ -332,6 +346,7 @@ class SnapshotWriter(Service):
         not_merged = await self._take_outside_change(session)
         if not_merged is not None:
             return not_merged
+        self._taken = content.state_of(self._doc)
         try:
             snapshot = await content.snapshot(self._doc, self._file)
         except content.InvalidContent as error:
@@ -370,6 +385,7 @@ class SnapshotWriter(Service):
         if self._flushed is not None:
             await self._flushed()  # the merge is durable before its base moves on
         self.etag, self.last_snapshot, self._resource = outside.resource.etag, outside.data, outside.resource
+        self.snapshot_state = None  # their version is not a state of the room's document
         await self._record.snapshot_written(outside.resource.etag, outside.data)
         if self.conflict_copy is not None:
             self.conflict_copy, self._copy_snapshot, self._conflict = None, None, {}
