@@ -32,7 +32,7 @@ from traitlets import Enum, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
 from .service import Service
-from .sqlite_writer import Committed, Row, SQLiteWriter
+from .sqlite_writer import Committed, Row, SQLiteWriter, WALCheckpointer
 
 T = TypeVar("T")
 
@@ -120,8 +120,8 @@ class DocumentStore(Service, LoggingConfigurable):
         """Open the file and run the writer until `stop()`."""
         if not self.path:
             raise ValueError("DocumentStore.path is not set")
-        writer, reader = await anyio.to_thread.run_sync(self._open)
-        self._writer = SQLiteWriter(writer, _insert_rows, self._committed)
+        writer, reader, checkpointer = await anyio.to_thread.run_sync(self._open)
+        self._writer = SQLiteWriter(writer, _insert_rows, self._committed, WALCheckpointer(checkpointer))
         self._writer.start()
         self._reader, self._read_lock, self._stopping = reader, anyio.Lock(), False
         try:
@@ -144,15 +144,18 @@ class DocumentStore(Service, LoggingConfigurable):
             await compacted.wait()
         self._task_group.cancel_scope.cancel()
 
-    def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+    def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         writer.execute("PRAGMA journal_mode=WAL")
         writer.execute(f"PRAGMA synchronous={self.synchronous}")
+        writer.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
         writer.executescript(SCHEMA)
         reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         reader.execute("PRAGMA query_only=1")
-        return writer, reader
+        checkpointer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        checkpointer.execute(f"PRAGMA synchronous={self.synchronous}")
+        return writer, reader, checkpointer
 
     # the room log
 
