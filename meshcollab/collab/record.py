@@ -50,12 +50,10 @@ class RoomRecord:
         return await self._store.get_metadata(self._room_id, SNAPSHOT_STATE)
 
     async def snapshot_written(self, etag: str, content: bytes, state: bytes | None = None) -> None:
-        # The content first: a crash in between leaves an old etag, which can only cause a conflict
-        # copy, never an overwrite. The state last: a document never returns to an older state, so
-        # one left over can only cost a snapshot.
-        await self._store.set_metadata(self._room_id, SNAPSHOT, content)
-        await self._store.set_metadata(self._room_id, ETAG, etag.encode())
-        await self._store.set_metadata(self._room_id, SNAPSHOT_STATE, state)
+        """The file's version `etag` holds `content` (and, if known, the document's `state`): one
+        transaction, so that the three always describe the same version."""
+        values = {SNAPSHOT: content, ETAG: etag.encode(), SNAPSHOT_STATE: state}
+        await self._store.update_metadata(self._room_id, values)
 
     async def lock_id(self) -> str | None:
         value = await self._store.get_metadata(self._room_id, LOCK_ID)

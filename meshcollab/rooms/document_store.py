@@ -266,13 +266,12 @@ class DocumentStore(Service, LoggingConfigurable):
 
     async def set_metadata(self, room: str, key: str, value: bytes | None) -> None:
         """Set (or, with None, delete) a metadata value; durable on return."""
+        await self.update_metadata(room, {key: value})
+
+    async def update_metadata(self, room: str, values: dict[str, bytes | None]) -> None:
+        """Set (or, with None, delete) several metadata values in one transaction; durable on return."""
         room_key, _ = await self._room(room)
-        if value is None:
-            sql, parameters = "DELETE FROM room_metadata WHERE room=? AND key=?", (room_key, key)
-        else:
-            sql = "INSERT OR REPLACE INTO room_metadata(room, key, value) VALUES (?, ?, ?)"
-            parameters = (room_key, key, value)
-        await self._write(lambda db: _in_transaction(db, sql, parameters))
+        await self._write(lambda db: _set_metadata(db, room_key, values))
 
     # plumbing
 
@@ -308,10 +307,14 @@ def replay(updates: list[bytes]) -> bytes:
     return doc.get_update()
 
 
-def _in_transaction(db: sqlite3.Connection, sql: str, parameters: tuple) -> None:
+def _set_metadata(db: sqlite3.Connection, room: int, values: dict[str, bytes | None]) -> None:
     with db:  # commits, or rolls back on error
         db.execute("BEGIN IMMEDIATE")
-        db.execute(sql, parameters)
+        for key, value in values.items():
+            if value is None:
+                db.execute("DELETE FROM room_metadata WHERE room=? AND key=?", (room, key))
+            else:
+                db.execute("INSERT OR REPLACE INTO room_metadata VALUES (?, ?, ?)", (room, key, value))
 
 
 def _insert_rows(db: sqlite3.Connection, rows: list[tuple[int, bytes]]) -> None:
