@@ -146,14 +146,14 @@ class DocumentStore(Service, LoggingConfigurable):
 
     def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=0)
         writer.execute("PRAGMA journal_mode=WAL")
         writer.execute(f"PRAGMA synchronous={self.synchronous}")
         writer.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
         writer.executescript(SCHEMA)
-        reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=0)
         reader.execute("PRAGMA query_only=1")
-        checkpointer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        checkpointer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=0)
         checkpointer.execute(f"PRAGMA synchronous={self.synchronous}")
         return writer, reader, checkpointer
 
