@@ -130,7 +130,7 @@ async def until(predicate, timeout: float, step: float = 0.01) -> bool:
 
 
 async def join_many(server: BenchServer, path: str, count: int, ledger: Keystrokes | None = None):
-    room, session_id = await open_session(server.url, server.headers, path)
+    room, session_id = await open_session(server.http, path)
     clients = []
     for _ in range(count):
         clients.append(await RoomClient.join(server.ws_url, server.headers, room, session_id, ledger))
@@ -370,7 +370,7 @@ async def w2(server: BenchServer, results: Results, plan: Plan, tag: str) -> Non
 
 async def time_to_sync(server: BenchServer, path: str) -> tuple[float, RoomClient]:
     started = time.perf_counter()
-    room, session_id = await open_session(server.url, server.headers, path)
+    room, session_id = await open_session(server.http, path)
     client = await RoomClient.join(server.ws_url, server.headers, room, session_id, timeout=300)
     return time.perf_counter() - started, client
 
@@ -507,7 +507,7 @@ async def w5(server: BenchServer, results: Results, plan: Plan, tag: str) -> Non
     for keystrokes in plan.w5_histories:
         name = f"w5-{tag}-{keystrokes}.ipynb"
         await server.put_notebook(name, make_notebook(100, source=""))
-        room, session_id = await open_session(server.url, server.headers, name)
+        room, session_id = await open_session(server.http, name)
         first = await RoomClient.join(server.ws_url, server.headers, room, session_id)
         first.leave()
         await asyncio.sleep(0.3)
@@ -601,12 +601,13 @@ async def w6(server: BenchServer, results: Results, plan: Plan, tag: str) -> Non
 
 async def server_turn(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
     steps = (("W4", w4), ("W3", w3), ("W1", w1), ("W2", w2), ("W5", w5), ("W6", w6))
-    for workload, step in steps:
-        if workload in plan.only:
-            started = time.perf_counter()
-            await step(server, results, plan, tag)
-            gc.collect()
-            print(f"  ({workload} on {server.name}: {time.perf_counter() - started:.0f} s)", flush=True)
+    async with server.http_client():
+        for workload, step in steps:
+            if workload in plan.only:
+                started = time.perf_counter()
+                await step(server, results, plan, tag)
+                gc.collect()
+                print(f"  ({workload} on {server.name}: {time.perf_counter() - started:.0f} s)", flush=True)
 
 
 # the report
@@ -792,6 +793,11 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float) -> 
 # W7 soak
 
 
+async def soak_turn(server: BenchServer, minutes: float) -> dict:
+    async with server.http_client():
+        return await soak(server, minutes)
+
+
 async def soak(server: BenchServer, minutes: float) -> dict:
     """W1 at 10 clients (one writer at 8 keys/s) while another client streams outputs into a cell;
     USS sampled every 30 s, p99 per minute."""
@@ -899,7 +905,7 @@ def run(argv: list[str]) -> None:
                 server = make_server(name, root / f"{name}-soak", server_cores, args.meshcollab_arg)
                 server.start()
                 try:
-                    outcome = asyncio.run(soak(server, args.soak_minutes))
+                    outcome = asyncio.run(soak_turn(server, args.soak_minutes))
                 finally:
                     server.stop()
                 results.extra.setdefault("w7", {})[name] = outcome

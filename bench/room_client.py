@@ -98,10 +98,11 @@ class Keystrokes:
         return sum(len(times) for times in self.sent.values()) * receivers_per_keystroke
 
 
-async def open_session(base_url: str, headers: dict[str, str], path: str) -> tuple[str, str]:
-    """The session endpoint, as JupyterLab's provider calls it: (room id, sessionId)."""
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as http:
-        response = await http.put(f"/api/collaboration/session/{path}", json={"format": "json", "type": "notebook"})
+async def open_session(http: httpx.AsyncClient, path: str) -> tuple[str, str]:
+    """The session endpoint, as JupyterLab's provider calls it, on a client kept open as a browser
+    keeps its connection (making an httpx client costs ~20 ms, which is no server's): (room id,
+    sessionId)."""
+    response = await http.put(f"/api/collaboration/session/{path}", json={"format": "json", "type": "notebook"})
     response.raise_for_status()
     answer = response.json()
     return f"{answer['format']}:{answer['type']}:{answer['fileId']}", answer["sessionId"]

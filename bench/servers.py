@@ -19,6 +19,7 @@ import re
 import sqlite3
 import sys
 import uuid
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -42,6 +43,14 @@ class BenchServer(ServiceProcess):
         self.workdir = workdir
         self.token = uuid.uuid4().hex
         self.port = 0
+        self.http: httpx.AsyncClient | None = None  # within `http_client()`
+
+    @asynccontextmanager
+    async def http_client(self):
+        """An HTTP client to the server for the duration (of one event loop), as `self.http`."""
+        async with httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=60) as self.http:
+            yield self.http
+        self.http = None
 
     def _serve(self, command: list[str], env: dict[str, str] | None = None) -> None:
         runtime = self.workdir / "runtime"

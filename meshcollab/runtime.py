@@ -15,6 +15,7 @@ import anyio
 from anyio.abc import TaskStatus
 
 from meshcollab.auth.members import RoomMembers
+from meshcollab.auth.recent_stats import RecentStats
 from meshcollab.collab import CollabSettings, RoomFiles
 from meshcollab.cs3 import CS3Gateway, CS3Session
 from meshcollab.rooms import DocumentStore, RoomRegistry
@@ -46,6 +47,7 @@ class CollaborationRuntime:
             session_for=self.members.session_for,
         )
         self.registry = RoomRegistry(documents, self.files.hooks, log=log, **registry_config)
+        self.recent_stats = RecentStats()  # the session endpoint's Stat, for the websocket that follows
         self.ready = anyio.Event()  # set once serving, or once starting failed (see `failure`)
         self.failure: BaseException | None = None
         self._stopped = anyio.Event()

@@ -2,17 +2,19 @@
 
 Loading refuses what is not a valid notebook (a room must not be served empty in its place: the
 next snapshot would overwrite the file with nothing). Snapshots are validated before they leave:
-an invalid state is reported, never written.
+an invalid state is reported, never written. Parsing, validating and serialising, which take long on
+large notebooks, run in worker threads, never on the event loop.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import anyio
 import nbformat
 from jupyter_ydoc import YNotebook, YUnicode
-from pycrdt import Doc
+from pycrdt import Decoder, Doc
 
 from .roomfile import RoomFile
 
@@ -21,14 +23,20 @@ class InvalidContent(ValueError):
     """The file, or the room's state, is not a valid document of its kind; the message says why."""
 
 
+def prepare() -> None:
+    """Compile nbformat's validator for current notebooks ahead of the first room that needs it."""
+    nbformat.validator.get_validator(version=4, version_minor=nbformat.v4.nbformat_minor)
+
+
 def parse_notebook(data: bytes, described: str = "the file") -> dict:
     """The notebook in `data` as nbformat 4.5 (older notebooks upgraded, cell ids added); an empty
     file is a new empty notebook. InvalidContent for anything that is not a valid notebook."""
     if not data.strip():
         return nbformat.v4.new_notebook()
+    invalid: dict = {}  # nbformat.reads validates once; its error, if any, lands here
     try:
         text = data.decode("utf-8")
-        notebook = nbformat.reads(text, as_version=4, capture_validation_error={})
+        notebook = nbformat.reads(text, as_version=4, capture_validation_error=invalid)
     except nbformat.ValidationError as error:
         raise InvalidContent(f"{described} is not a valid notebook: {error.message}") from None
     except (UnicodeDecodeError, ValueError) as error:  # NotJSONError is a ValueError
@@ -37,16 +45,18 @@ def parse_notebook(data: bytes, described: str = "the file") -> dict:
         raise InvalidContent(f"{described} is not a valid notebook: {error!r}") from None
     if notebook.get("nbformat") != 4:
         raise InvalidContent(f"{described} is nbformat {notebook.get('nbformat')}, which cannot be read as 4")
+    if invalid:
+        raise InvalidContent(_reason(invalid["ValidationError"], described))
     if notebook.get("nbformat_minor", 0) < 5:
         notebook = _with_cell_ids(notebook)
-    _validate(notebook, described)
+        _validate(notebook, described)
     return notebook
 
 
-def load(doc: Doc, file: RoomFile, data: bytes, described: str = "the file") -> None:
-    """Fill an empty room document from the file's bytes."""
+async def load(doc: Doc, file: RoomFile, data: bytes, described: str = "the file") -> None:
+    """Fill an empty room document from the file's bytes (a notebook is parsed in a worker thread)."""
     if file.is_notebook:
-        YNotebook(doc).set(parse_notebook(data, described))
+        YNotebook(doc).set(await anyio.to_thread.run_sync(parse_notebook, data, described))
     else:
         try:
             YUnicode(doc).set(data.decode("utf-8"))
@@ -54,15 +64,41 @@ def load(doc: Doc, file: RoomFile, data: bytes, described: str = "the file") -> 
             raise InvalidContent(f"{described} is not UTF-8 text: {error}") from None
 
 
-def mark_saved(doc: Doc, file: RoomFile) -> bytes:
+def mark_saved(doc: Doc, file: RoomFile) -> bool:
     """Say in the document that its file holds it: the shared state's `dirty` flag, which
     JupyterLab sets when it changes the document and shows as the tab's unsaved marker, goes back to
-    false (as jupyter-collaboration's server does after a save). The document's state vector after
-    that, so that the writer knows nothing but this flag changed since."""
+    false (as jupyter-collaboration's server does after a save). True if the flag changed."""
     shared = YNotebook(doc) if file.is_notebook else YUnicode(doc)
-    if shared.dirty:
-        shared.dirty = False
-    return doc.get_state()
+    if not shared.dirty:
+        return False
+    shared.dirty = False
+    return True
+
+
+def state_of(doc: Doc) -> bytes:
+    """A digest of the document's state: its state vector and delete set, in a canonical order (yrs
+    encodes both from hash maps), cheap to take however large the document. The same state means the
+    same content, so a snapshot need not be made again to know; the converse does not hold (an edit
+    undone is a new state)."""
+    state_vector = doc.get_state()
+    reader = Decoder(state_vector)
+    clocks = sorted((reader.read_var_uint(), reader.read_var_uint()) for _ in range(reader.read_var_uint()))
+    reader = Decoder(doc.get_update(state_vector))  # no items past the state vector: the delete set
+    reader.read_var_uint()
+    deleted = sorted((reader.read_var_uint(), _ranges(reader)) for _ in range(reader.read_var_uint()))
+    return hashlib.sha256(repr((clocks, deleted)).encode()).digest()
+
+
+def _ranges(reader: Decoder) -> list[tuple[int, int]]:
+    """A client's deleted (clock, length) ranges, as sorted and disjoint [start, end) ranges."""
+    ranges = [(reader.read_var_uint(), reader.read_var_uint()) for _ in range(reader.read_var_uint())]
+    merged: list[list[int]] = []
+    for start, length in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], start + length)
+        else:
+            merged.append([start, start + length])
+    return [(start, end) for start, end in merged]
 
 
 async def snapshot(doc: Doc, file: RoomFile) -> bytes:
@@ -93,8 +129,12 @@ def _validate(notebook: dict, described: str) -> None:
     try:
         nbformat.validate(notebook, version=4)
     except nbformat.ValidationError as error:
-        where = "/".join(str(part) for part in error.absolute_path) or "the top level"
-        raise InvalidContent(f"{described} is not a valid notebook: {error.message} (at {where})") from None
+        raise InvalidContent(_reason(error, described)) from None
+
+
+def _reason(error: nbformat.ValidationError, described: str) -> str:
+    where = "/".join(str(part) for part in error.absolute_path) or "the top level"
+    return f"{described} is not a valid notebook: {error.message} (at {where})"
 
 
 def _with_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:

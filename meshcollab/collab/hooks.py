@@ -6,7 +6,7 @@
 
 - on_load: the document store has nothing for the room: read the file (by resource id), fill the
   document (an invalid notebook fails the load with the reason: a room is never served empty in its
-  place), and record its etag and content as the last snapshot.
+  place), and record its etag and content as the last snapshot, with the document's state.
 - on_first_client: the room becomes active: a `LockLease` takes the lock (or reports who holds it)
   and a `SnapshotWriter` starts; both run in a task of `RoomFiles` until the room closes.
 - on_change: pokes the writer. on_save_request: saves now and answers the real outcome.
@@ -75,6 +75,8 @@ class RoomFiles(Service):
 
     async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         async with anyio.create_task_group() as self._task_group:
+            # nbformat compiles its validator on first use: not while the first room loads.
+            self._task_group.start_soon(anyio.to_thread.run_sync, content.prepare)
             task_status.started()
             await anyio.sleep_forever()
 
@@ -196,11 +198,11 @@ class CS3RoomHooks(RoomHooks):
 
     async def on_load(self, room: Room) -> None:
         resource, data = await read_file(self._files.session_of(room.id)(), self.file)
-        content.load(room.doc, self.file, data, described=resource.path or str(self.file.resource_id))
-        # The last snapshot is the file in the form the room writes it: a room whose content
-        # never changes never rewrites the file.
+        await content.load(room.doc, self.file, data, described=resource.path or str(self.file.resource_id))
+        # The last snapshot is the file as read, and it holds the document's state now: a room whose
+        # document stays in that state never rewrites the file (nor makes a snapshot to know).
         await RoomRecord(self._files.store, room.id).snapshot_written(
-            resource.etag, await content.snapshot(room.doc, self.file)
+            resource.etag, data, content.state_of(room.doc)
         )
 
     async def on_first_client(self, room: Room) -> None:

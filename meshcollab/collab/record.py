@@ -3,8 +3,11 @@ or a server that restarts knows what it last wrote:
 
 - `cs3.etag`: the etag of the file as the room last wrote or read it; a snapshot is written only
   if the file still has it (otherwise it was changed outside the room).
-- `cs3.snapshot`: the bytes of that version of the file, as the room wrote (or loaded) it: the base
+- `cs3.snapshot`: the bytes of that version of the file, as the room wrote (or read) it: the base
   of a three-way merge when the file changed outside the room.
+- `cs3.snapshot_state`: the state of the room's document (`content.state_of`) that this version of
+  the file holds, when the room wrote or loaded it (absent after an outside version came in): a room
+  whose document is still in that state has nothing to write, without making a snapshot to know.
 - `cs3.lock_id`: the lock id of the room's latest activation, so that the next one can take over a
   lock left by a server that stopped without releasing it.
 - `cs3.conflict`: JSON `{"copy": path, "copy_id": encoded resource id, "copy_etag": etag, "file": path,
@@ -25,6 +28,7 @@ from meshcollab.rooms import DocumentStore
 
 ETAG = "cs3.etag"
 SNAPSHOT = "cs3.snapshot"
+SNAPSHOT_STATE = "cs3.snapshot_state"
 LOCK_ID = "cs3.lock_id"
 CONFLICT = "cs3.conflict"
 FORK_BASE = "cs3.fork."
@@ -41,11 +45,15 @@ class RoomRecord:
         content = await self._store.get_metadata(self._room_id, SNAPSHOT)
         return (etag.decode() if etag is not None else None), content
 
-    async def snapshot_written(self, etag: str, content: bytes) -> None:
-        # The content first: a crash in between leaves an old etag, which can only cause a conflict
-        # copy, never an overwrite.
-        await self._store.set_metadata(self._room_id, SNAPSHOT, content)
-        await self._store.set_metadata(self._room_id, ETAG, etag.encode())
+    async def snapshot_state(self) -> bytes | None:
+        """The document's state that the last snapshot holds, if it came from the room."""
+        return await self._store.get_metadata(self._room_id, SNAPSHOT_STATE)
+
+    async def snapshot_written(self, etag: str, content: bytes, state: bytes | None = None) -> None:
+        """The file's version `etag` holds `content` (and, if known, the document's `state`): one
+        transaction, so that the three always describe the same version."""
+        values = {SNAPSHOT: content, ETAG: etag.encode(), SNAPSHOT_STATE: state}
+        await self._store.update_metadata(self._room_id, values)
 
     async def lock_id(self) -> str | None:
         value = await self._store.get_metadata(self._room_id, LOCK_ID)

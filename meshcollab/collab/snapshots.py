@@ -114,6 +114,8 @@ class SnapshotWriter(Service):
         self.merges = 0  # outside changes merged into the room by this writer
         self.etag: str | None = None  # of the file as the room last wrote or read it
         self.last_snapshot: bytes | None = None
+        self.snapshot_state: bytes | None = None  # the document's state that last_snapshot holds, if known
+        self._taken: bytes | None = None  # the document's state when the snapshot being written was made
         self.saved_at: datetime | None = None
         self.writes = 0  # snapshots written to CS3 by this writer
         self.last_outcome: SaveOutcome | None = None  # of the latest save attempt
@@ -122,7 +124,6 @@ class SnapshotWriter(Service):
         self._conflict: dict = {}  # as kept in the record (cs3.conflict)
         self._resource: Resource | None = None  # the file as last seen: its name and folder
         self._pending = False  # changes not written yet
-        self._clean_state: bytes | None = None  # the document's state vector when marked saved
         self._wake = anyio.Event()  # set when something becomes pending
         self._first_change = self._last_change = 0.0
         self._write_lock = anyio.Lock()
@@ -146,6 +147,7 @@ class SnapshotWriter(Service):
         try:
             with anyio.CancelScope() as self._scope:
                 self.etag, self.last_snapshot = await self._record.last_snapshot()
+                self.snapshot_state = await self._record.snapshot_state()
                 try:
                     session = self._session()
                     self._resource = await session.files.stat(self._file.resource_id)
@@ -259,21 +261,37 @@ class SnapshotWriter(Service):
             self._pending = False  # changes from now on are for the next snapshot
             outcome = self.last_outcome = await self._save()
             if outcome in (SaveOutcome.SAVED, SaveOutcome.UNCHANGED) and not self._pending:
-                self._clean_state = content.mark_saved(self._doc, self._file)
+                self._mark_saved()
             if outcome in RETRIED and not self._pending:
                 self._pending = True  # since _first_change: no new debounce for the retry
                 self._wake.set()
             return outcome
 
+    def _mark_saved(self) -> None:
+        """JupyterLab's unsaved marker goes (`content.mark_saved`). When nothing but that flag changed
+        since the snapshot, the snapshot still holds the document: its state moves along, so that no
+        snapshot is made again just to find that out."""
+        before = content.state_of(self._doc)
+        if content.mark_saved(self._doc, self._file) and before == self.snapshot_state:
+            self.snapshot_state = content.state_of(self._doc)
+
     async def _save(self) -> SaveOutcome:
-        # Only the saved mark changed since the last save: no need to serialise the notebook again.
-        unchanged = self._clean_state is not None and self._doc.get_state() == self._clean_state
+        state = content.state_of(self._doc)
+        if self.conflict_copy is None and state == self.snapshot_state:
+            # Nothing changed since the file was written or read: no snapshot to make (it takes
+            # seconds and hundreds of MB for a large notebook) to find that out.
+            if self._lease.held:
+                self._report(self.status_notice())
+            return SaveOutcome.UNCHANGED
         try:
-            snapshot = None if unchanged else await content.snapshot(self._doc, self._file)
+            snapshot = await content.snapshot(self._doc, self._file)
         except content.InvalidContent as error:
             self._report(status.invalid_notebook(str(error)))
             return SaveOutcome.INVALID
-        if unchanged or snapshot == (self.last_snapshot if self.conflict_copy is None else self._copy_snapshot):
+        self._taken = state
+        if snapshot == (self.last_snapshot if self.conflict_copy is None else self._copy_snapshot):
+            if self.conflict_copy is None:
+                self.snapshot_state = state  # the same content again (e.g. an edit undone)
             if self._lease.held:
                 self._report(self.status_notice())  # e.g. back to a valid state that was saved
             return SaveOutcome.UNCHANGED
@@ -324,9 +342,10 @@ class SnapshotWriter(Service):
                 return await self._keep_both(session, snapshot, CHANGED_OUTSIDE)
             return await self._merge_then_write(session, snapshot, merges_left - 1)
         self.etag, self.last_snapshot, self._resource = resource.etag, snapshot, resource
+        self.snapshot_state = self._taken
         self.saved_at = datetime.now(UTC)
         self.writes += 1
-        await self._record.snapshot_written(resource.etag, snapshot)
+        await self._record.snapshot_written(resource.etag, snapshot, self._taken)
         self._report(self.status_notice())
         return SaveOutcome.SAVED
 
@@ -337,6 +356,7 @@ class SnapshotWriter(Service):
         not_merged = await self._take_outside_change(session)
         if not_merged is not None:
             return not_merged
+        self._taken = content.state_of(self._doc)
         try:
             snapshot = await content.snapshot(self._doc, self._file)
         except content.InvalidContent as error:
@@ -375,6 +395,7 @@ class SnapshotWriter(Service):
         if self._flushed is not None:
             await self._flushed()  # the merge is durable before its base moves on
         self.etag, self.last_snapshot, self._resource = outside.resource.etag, outside.data, outside.resource
+        self.snapshot_state = None  # their version is not a state of the room's document
         await self._record.snapshot_written(outside.resource.etag, outside.data)
         if self.conflict_copy is not None:
             self.conflict_copy, self._copy_snapshot, self._conflict = None, None, {}

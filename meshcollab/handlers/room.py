@@ -47,10 +47,12 @@ class CollaborationRoomHandler(WebSocketMixin, RoomWebSocketHandler, JupyterHand
         except BadRoomId as error:
             raise web.HTTPError(400, str(error)) from None
         session = current_session()
-        try:
-            resource = await session.files.stat(key.resource_id)
-        except CS3Error as error:
-            raise http_error_for(error) from None
+        resource = self.settings["meshcollab"].runtime.recent_stats.take(session, key.resource_id)
+        if resource is None:
+            try:
+                resource = await session.files.stat(key.resource_id)
+            except CS3Error as error:
+                raise http_error_for(error) from None
         granted = resource.permissions
         may_write = (granted.can_write if granted.granted else True) and self.authorizer.is_authorized(
             self, self.current_user, "write", "contents"

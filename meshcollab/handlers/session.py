@@ -12,6 +12,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
+from meshcollab.identity import current_session
 from meshcollab.rooms_ids import FORMATS, TYPES, room_id_for
 
 
@@ -30,7 +31,9 @@ class CollaborationSessionHandler(APIHandler):
             raise web.HTTPError(400, f"unsupported document {file_format!r}:{file_type!r}")
         resource = await self.contents_manager.resource(path)  # 404/403 as HTTP errors
         room_id = room_id_for(file_format, file_type, resource.id)
-        registry = self.settings["meshcollab"].runtime.registry
+        runtime = self.settings["meshcollab"].runtime
+        runtime.recent_stats.remember(current_session(), resource)
+        registry = runtime.registry
         self.finish(
             {
                 "format": file_format,

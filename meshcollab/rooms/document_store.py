@@ -32,7 +32,7 @@ from traitlets import Enum, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
 from .service import Service
-from .sqlite_writer import Committed, Row, SQLiteWriter
+from .sqlite_writer import Committed, Row, SQLiteWriter, WALCheckpointer
 
 T = TypeVar("T")
 
@@ -120,8 +120,8 @@ class DocumentStore(Service, LoggingConfigurable):
         """Open the file and run the writer until `stop()`."""
         if not self.path:
             raise ValueError("DocumentStore.path is not set")
-        writer, reader = await anyio.to_thread.run_sync(self._open)
-        self._writer = SQLiteWriter(writer, _insert_rows, self._committed)
+        writer, reader, checkpointer = await anyio.to_thread.run_sync(self._open)
+        self._writer = SQLiteWriter(writer, _insert_rows, self._committed, WALCheckpointer(checkpointer))
         self._writer.start()
         self._reader, self._read_lock, self._stopping = reader, anyio.Lock(), False
         try:
@@ -144,15 +144,18 @@ class DocumentStore(Service, LoggingConfigurable):
             await compacted.wait()
         self._task_group.cancel_scope.cancel()
 
-    def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+    def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=0)
         writer.execute("PRAGMA journal_mode=WAL")
         writer.execute(f"PRAGMA synchronous={self.synchronous}")
+        writer.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
         writer.executescript(SCHEMA)
-        reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=0)
         reader.execute("PRAGMA query_only=1")
-        return writer, reader
+        checkpointer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=0)
+        checkpointer.execute(f"PRAGMA synchronous={self.synchronous}")
+        return writer, reader, checkpointer
 
     # the room log
 
@@ -263,13 +266,12 @@ class DocumentStore(Service, LoggingConfigurable):
 
     async def set_metadata(self, room: str, key: str, value: bytes | None) -> None:
         """Set (or, with None, delete) a metadata value; durable on return."""
+        await self.update_metadata(room, {key: value})
+
+    async def update_metadata(self, room: str, values: dict[str, bytes | None]) -> None:
+        """Set (or, with None, delete) several metadata values in one transaction; durable on return."""
         room_key, _ = await self._room(room)
-        if value is None:
-            sql, parameters = "DELETE FROM room_metadata WHERE room=? AND key=?", (room_key, key)
-        else:
-            sql = "INSERT OR REPLACE INTO room_metadata(room, key, value) VALUES (?, ?, ?)"
-            parameters = (room_key, key, value)
-        await self._write(lambda db: _in_transaction(db, sql, parameters))
+        await self._write(lambda db: _set_metadata(db, room_key, values))
 
     # plumbing
 
@@ -305,10 +307,14 @@ def replay(updates: list[bytes]) -> bytes:
     return doc.get_update()
 
 
-def _in_transaction(db: sqlite3.Connection, sql: str, parameters: tuple) -> None:
+def _set_metadata(db: sqlite3.Connection, room: int, values: dict[str, bytes | None]) -> None:
     with db:  # commits, or rolls back on error
         db.execute("BEGIN IMMEDIATE")
-        db.execute(sql, parameters)
+        for key, value in values.items():
+            if value is None:
+                db.execute("DELETE FROM room_metadata WHERE room=? AND key=?", (room, key))
+            else:
+                db.execute("INSERT OR REPLACE INTO room_metadata VALUES (?, ?, ?)", (room, key, value))
 
 
 def _insert_rows(db: sqlite3.Connection, rows: list[tuple[int, bytes]]) -> None:

@@ -82,7 +82,7 @@ class RoomWebSocketHandler(WebSocketHandler):
             self.close(CloseCode.ROOM_LOAD_FAILED, "the document could not be loaded")
             return
         if self._gone:  # the client left while it was being admitted
-            self.connection.lost()
+            self._leave_room()
 
     async def on_message(self, message: str | bytes) -> None:
         if self.connection is not None:
@@ -91,7 +91,13 @@ class RoomWebSocketHandler(WebSocketHandler):
     def on_close(self) -> None:
         self._gone = True
         if self.connection is not None:
-            self.connection.lost()
+            self._leave_room()
+
+    def _leave_room(self) -> None:
+        self.connection.lost()
+        # A closed handler can outlive its connection (e.g. in the context of a task it started):
+        # it must not keep the room, and with it the document, once the room closes.
+        self.room = self.connection = None
 
     def get_compression_options(self) -> None:
         # No permessage-deflate: it would compress the same bytes again for every client. (The plain

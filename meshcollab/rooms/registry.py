@@ -14,8 +14,6 @@ would duplicate content if merged, so it is closed with 1003 and JupyterLab offe
 
 from __future__ import annotations
 
-import ctypes
-import gc
 from collections.abc import Callable
 
 import anyio
@@ -26,27 +24,9 @@ from traitlets.config import LoggingConfigurable
 from .connection import Connection, Transport
 from .document_store import DocumentStore
 from .hooks import RoomHooks
+from .memory import map_large_blocks, return_free_memory
 from .room import Room, RoomClosed
 from .service import Service
-
-
-def _malloc_trim():
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return None
-
-
-_MALLOC_TRIM = _malloc_trim()
-
-
-async def _return_free_memory() -> None:
-    """A closed room freed its document; glibc keeps freed memory in its arenas unless asked to give
-    it back, so a server that once opened a large notebook would keep that much for good (bench/ W4:
-    67% of a 20 MB room's memory stayed after it closed; 44% with this)."""
-    if _MALLOC_TRIM is not None:
-        gc.collect()
-        await anyio.to_thread.run_sync(_MALLOC_TRIM, 0)
 
 
 def is_document_room(room_id: str) -> bool:
@@ -87,6 +67,7 @@ class RoomRegistry(Service, LoggingConfigurable):
         self._task_group: TaskGroup | None = None
 
     async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        map_large_blocks()
         async with anyio.create_task_group() as self._task_group:
             task_status.started()
             await anyio.sleep_forever()
@@ -153,4 +134,4 @@ class RoomRegistry(Service, LoggingConfigurable):
             if self._rooms.get(room.id) is room:
                 del self._rooms[room.id]
             del room
-            await _return_free_memory()
+            await return_free_memory()

@@ -8,6 +8,11 @@ callbacks (each room sending what was just stored) run together, in the same loo
 Why a thread of its own rather than a worker thread per write: a keystroke's way from the socket
 to the other clients then costs one hand-off each way (no task to wake on either side, no search of
 the loop's tasks per hand-off), and the connection never moves between threads.
+
+The write-ahead log is copied into the database file by another thread (`WALCheckpointer`), never
+inside a commit: SQLite's automatic checkpoint runs in the commit that fills the log, and the
+keystrokes of that commit then wait for pages to be copied and the database file to be synced
+(after a 20 MB snapshot, for 20 MB).
 """
 
 from __future__ import annotations
@@ -61,6 +66,44 @@ class _Group:
             committed(error)
 
 
+class WALCheckpointer:
+    """Checkpoints the log (PASSIVE: it never blocks a writer) on its own connection and thread, at
+    most once per `interval`, after something was written."""
+
+    def __init__(self, connection: sqlite3.Connection, interval: float = 1.0) -> None:
+        self._connection = connection
+        self._interval = interval
+        self._written = threading.Event()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="meshcollab-wal-checkpointer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def written(self) -> None:
+        self._written.set()
+
+    def close(self) -> None:
+        """Stop (a blocking call: run it in a worker thread); the last connection to close checkpoints."""
+        self._closing.set()
+        self._written.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self._connection.close()
+
+    def _serve(self) -> None:
+        while True:
+            self._written.wait()
+            if self._closing.is_set():
+                return
+            self._written.clear()
+            try:
+                self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                pass  # nothing is lost: the log keeps every commit; the next checkpoint copies it
+            self._closing.wait(self._interval)
+
+
 class SQLiteWriter:
     """`start()` on the event loop, then `append` rows and `await run(work)`; `await close()`."""
 
@@ -69,8 +112,10 @@ class SQLiteWriter:
         connection: sqlite3.Connection,
         insert: Callable[[sqlite3.Connection, list[Row]], None],
         on_commit: Callable[[list[Row], BaseException | None], None],
+        checkpointer: WALCheckpointer,
     ) -> None:
         self._connection = connection
+        self._checkpointer = checkpointer
         self._insert = insert
         self._on_commit = on_commit  # on the event loop, before the rows' own callbacks
         self._jobs: deque[_Job | _Group] = deque()
@@ -85,6 +130,7 @@ class SQLiteWriter:
         # The loop is only used to hand outcomes back (call_soon_threadsafe: a wake-up per job).
         self._loop = asyncio.get_running_loop()
         self._thread.start()
+        self._checkpointer.start()
 
     def append(self, row: Row, committed: Committed) -> None:
         """Add a row to the next commit; `committed(error)` runs on the event loop after it."""
@@ -116,6 +162,7 @@ class SQLiteWriter:
             self._ready.notify()
         if self._thread.is_alive():
             await anyio.to_thread.run_sync(self._thread.join)
+        await anyio.to_thread.run_sync(self._checkpointer.close)
         self._connection.close()
 
     def _serve(self) -> None:
@@ -133,6 +180,7 @@ class SQLiteWriter:
                 result = job.work(self._connection)
             except BaseException as failure:  # noqa: BLE001 - handed to whoever waits for the job
                 error = failure
+            self._checkpointer.written()
             try:
                 self._loop.call_soon_threadsafe(job.finish, result, error)
             except RuntimeError:  # the event loop is closed: nobody waits any more

@@ -49,6 +49,29 @@ async def test_a_notebook_loads_from_cs3_and_its_snapshot_equals_the_document(tm
         assert client.notices("saved")
 
 
+async def test_a_notebook_opened_without_edits_is_never_rewritten(tmp_path, einstein, workdir):
+    """Not when the room activates, closes or loads again from its stored history, whatever the
+    file's formatting (here not the form the room writes); the first edit is written."""
+    path = f"{workdir}/nb.ipynb"
+    original = json.dumps(NOTEBOOK).encode()
+    resource = await einstein.files.write(path, original)
+    room = room_id(resource)
+    async with collab(tmp_path, einstein) as c:
+        for _ in range(2):  # loaded from the file, then from the document store
+            async with c.server.client(room=room) as client:
+                assert notebook(client.doc)["cells"][0]["source"] == "# Mesh"
+                await eventually(lambda: client.notices("saved"))
+                client.save(1)
+                [answer] = await eventually(lambda: _answers(client, 1))
+                assert answer["status"] == "skipped"
+            await c.close_room(room)
+            assert (await einstein.files.stat(path)).etag == resource.etag
+        assert await einstein.versions.list(path) == [] and await read_stable(einstein, path) == original
+        async with c.server.client(room=room) as client:
+            append(client.doc, "\nedited = True")
+            await eventually(lambda: _contains(einstein, path, "edited = True"))
+
+
 async def test_a_text_file_round_trips_as_utf8(tmp_path, einstein, workdir):
     path = f"{workdir}/data.txt"
     resource = await einstein.files.write(path, "Grüße\n".encode())

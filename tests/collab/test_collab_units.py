@@ -91,7 +91,8 @@ def test_invalid_notebooks_are_refused_with_the_reason(data):
 
 def test_an_invalid_room_state_is_not_serialised():
     doc = Doc()
-    load(
+    anyio.run(
+        load,
         doc,
         RoomFile(RID, "notebook"),
         json.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])).encode(),
