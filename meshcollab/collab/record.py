@@ -41,9 +41,12 @@ class RoomRecord:
 
     async def last_snapshot(self) -> tuple[str | None, bytes | None]:
         """(etag, content) of the file as the room last wrote or read it."""
+        return await self.etag(), await self._store.get_metadata(self._room_id, SNAPSHOT)
+
+    async def etag(self) -> str | None:
+        """The etag of the file as the room last wrote or read it."""
         etag = await self._store.get_metadata(self._room_id, ETAG)
-        content = await self._store.get_metadata(self._room_id, SNAPSHOT)
-        return (etag.decode() if etag is not None else None), content
+        return etag.decode() if etag is not None else None
 
     async def snapshot_state(self) -> bytes | None:
         """The document's state that the last snapshot holds, if it came from the room."""

@@ -26,6 +26,7 @@ written as soon as it does.
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -113,8 +114,11 @@ class SnapshotWriter(Service):
         self._flushed = flushed  # the room's `flushed`: waits until its changes are stored
         self.merges = 0  # outside changes merged into the room by this writer
         self.etag: str | None = None  # of the file as the room last wrote or read it
-        self.last_snapshot: bytes | None = None
-        self.snapshot_state: bytes | None = None  # the document's state that last_snapshot holds, if known
+        # The file's last snapshot (cs3.snapshot) is read from the record when needed (a merge base),
+        # not kept: a large notebook's room would hold its file twice. What is kept: its digest, read
+        # when a snapshot first needs comparing, and the document's state it holds, if known.
+        self._last_digest: bytes | None = None
+        self.snapshot_state: bytes | None = None
         self._taken: bytes | None = None  # the document's state when the snapshot being written was made
         self.saved_at: datetime | None = None
         self.writes = 0  # snapshots written to CS3 by this writer
@@ -146,7 +150,7 @@ class SnapshotWriter(Service):
     async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:
             with anyio.CancelScope() as self._scope:
-                self.etag, self.last_snapshot = await self._record.last_snapshot()
+                self.etag = await self._record.etag()
                 self.snapshot_state = await self._record.snapshot_state()
                 try:
                     session = self._session()
@@ -289,7 +293,8 @@ class SnapshotWriter(Service):
             self._report(status.invalid_notebook(str(error)))
             return SaveOutcome.INVALID
         self._taken = state
-        if snapshot == (self.last_snapshot if self.conflict_copy is None else self._copy_snapshot):
+        same = snapshot == self._copy_snapshot if self.conflict_copy is not None else await self._is_last(snapshot)
+        if same:
             if self.conflict_copy is None:
                 self.snapshot_state = state  # the same content again (e.g. an edit undone)
             if self._lease.held:
@@ -302,6 +307,18 @@ class SnapshotWriter(Service):
         # writer is being stopped: the closing snapshot then knows what landed.
         with anyio.CancelScope(shield=True):
             return await self._write(snapshot)
+
+    async def _last_snapshot(self) -> bytes | None:
+        return (await self._record.last_snapshot())[1]
+
+    async def _is_last(self, snapshot: bytes) -> bool:
+        """Whether `snapshot` is the file's last snapshot (its digest is read once, when first needed)."""
+        if self._last_digest is None:
+            last = await self._last_snapshot()
+            if last is None:
+                return False
+            self._last_digest = await _digest(last)
+        return await _digest(snapshot) == self._last_digest
 
     async def _write(self, snapshot: bytes) -> SaveOutcome:
         session = self._session()
@@ -341,8 +358,8 @@ class SnapshotWriter(Service):
             if merges_left <= 0 or not self._file.is_notebook:
                 return await self._keep_both(session, snapshot, CHANGED_OUTSIDE)
             return await self._merge_then_write(session, snapshot, merges_left - 1)
-        self.etag, self.last_snapshot, self._resource = resource.etag, snapshot, resource
-        self.snapshot_state = self._taken
+        self.etag, self._resource = resource.etag, resource
+        self._last_digest, self.snapshot_state = await _digest(snapshot), self._taken
         self.saved_at = datetime.now(UTC)
         self.writes += 1
         await self._record.snapshot_written(resource.etag, snapshot, self._taken)
@@ -362,7 +379,7 @@ class SnapshotWriter(Service):
         except content.InvalidContent as error:
             self._report(status.invalid_notebook(str(error)))
             return SaveOutcome.INVALID
-        if snapshot == self.last_snapshot:
+        if await self._is_last(snapshot):
             self._report(self.status_notice())
             return SaveOutcome.UNCHANGED  # the file holds the merged state already
         return await self._write_file(session, snapshot, merges_left)
@@ -383,7 +400,7 @@ class SnapshotWriter(Service):
         try:
             result = await merge_into_room(
                 self._doc,
-                base_notebook(self.last_snapshot),
+                base_notebook(await self._last_snapshot()),
                 outside.notebook,
                 theirs_label=f"{outside.resource.name} in CS3",
                 ours_label="this room",
@@ -394,7 +411,8 @@ class SnapshotWriter(Service):
             return await self._keep_both(session, snapshot, CHANGED_OUTSIDE, error=f"merge failed: {error}")
         if self._flushed is not None:
             await self._flushed()  # the merge is durable before its base moves on
-        self.etag, self.last_snapshot, self._resource = outside.resource.etag, outside.data, outside.resource
+        self.etag, self._resource = outside.resource.etag, outside.resource
+        self._last_digest = await _digest(outside.data)
         self.snapshot_state = None  # their version is not a state of the room's document
         await self._record.snapshot_written(outside.resource.etag, outside.data)
         if self.conflict_copy is not None:
@@ -469,7 +487,7 @@ class SnapshotWriter(Service):
         }
         # What the copy forked from, for a later merge of the copy into the room (the merge API).
         self._conflict["base_etag"] = self.etag
-        await self._record.set_fork_base(copy.id.encode(), self.last_snapshot)
+        await self._record.set_fork_base(copy.id.encode(), await self._last_snapshot())
         await self._copy_written(copy, snapshot)
         self._notify(status.conflict_copy(copy.path, known.path, outside.etag if outside else None, reason, error))
         if reason != LOCKED_AT_CLOSE:
@@ -537,6 +555,11 @@ class SnapshotWriter(Service):
             return
         if copy.etag == conflict.get("copy_etag"):
             self.conflict_copy, self._conflict = copy, conflict
+
+
+async def _digest(data: bytes) -> bytes:
+    # hashlib lets go of the GIL on large data: a worker thread keeps the loop free meanwhile.
+    return await anyio.to_thread.run_sync(lambda: hashlib.sha256(data).digest())
 
 
 def _numbered(target, attempt: int):

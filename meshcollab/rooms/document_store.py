@@ -28,7 +28,7 @@ from typing import TypeVar
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
 from pycrdt import Doc
-from traitlets import Enum, Int, Unicode
+from traitlets import Enum, Float, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
 from .service import Service
@@ -69,6 +69,9 @@ class StoredRoom:
     history_id: str
 
 
+MIN_ROWS_TO_COMPACT = 20  # fewer rows are not compacted for their size (compact_share)
+
+
 @dataclass(slots=True)
 class _LogTail:
     """Rows and bytes after the first row of a room's log (the snapshot, once compacted), as far as
@@ -78,6 +81,7 @@ class _LogTail:
     rows: int = 0
     bytes: int = 0
     has_head: bool = False  # whether the log has its first row yet
+    head_bytes: int = 0  # the first row's size
 
 
 class DocumentStore(Service, LoggingConfigurable):
@@ -101,6 +105,13 @@ class DocumentStore(Service, LoggingConfigurable):
     compact_after_bytes = Int(
         4 * 1024 * 1024,
         help="Compact a room's log into its snapshot once the rows after the snapshot hold this many bytes.",
+    ).tag(config=True)
+    compact_share = Float(
+        0.05,
+        help="Also compact a room's log once the rows after the snapshot (at least 20 of them) hold this "
+        "share of the snapshot's size: a small document's log stays small (a keystroke is stored as ~25 "
+        "bytes, compacted as ~1.3), and compacting, which rewrites the snapshot, writes a bounded multiple "
+        "(1 / share) of what was appended. 0: only by rows and bytes.",
     ).tag(config=True)
 
     def __init__(self, **kwargs) -> None:
@@ -146,14 +157,14 @@ class DocumentStore(Service, LoggingConfigurable):
 
     def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=0)
+        writer = _connect(self.path)
         writer.execute("PRAGMA journal_mode=WAL")
         writer.execute(f"PRAGMA synchronous={self.synchronous}")
         writer.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
         writer.executescript(SCHEMA)
-        reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=0)
+        reader = _connect(self.path)
         reader.execute("PRAGMA query_only=1")
-        checkpointer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=0)
+        checkpointer = _connect(self.path)
         checkpointer.execute(f"PRAGMA synchronous={self.synchronous}")
         return writer, reader, checkpointer
 
@@ -167,7 +178,8 @@ class DocumentStore(Service, LoggingConfigurable):
         """The room's whole state as one update, read and replayed off the event loop."""
         key, history_id = await self._room(room)
         updates = [data for _, data in await self._log(key)]
-        self._log_tails[key] = _LogTail(max(len(updates) - 1, 0), sum(map(len, updates[1:])), bool(updates))
+        head, tail = updates[:1], updates[1:]
+        self._log_tails[key] = _LogTail(len(tail), sum(map(len, tail)), bool(head), sum(map(len, head)))
         if not updates:
             return StoredRoom(None, history_id)
         state = updates[0] if len(updates) == 1 else await anyio.to_thread.run_sync(replay, updates)
@@ -209,11 +221,15 @@ class DocumentStore(Service, LoggingConfigurable):
         for key, data in rows:
             tail = self._log_tails.setdefault(key, _LogTail())
             if not tail.has_head:
-                tail.has_head = True
+                tail.has_head, tail.head_bytes = True, len(data)
                 continue
             tail.rows += 1
             tail.bytes += len(data)
-            due = tail.rows >= self.compact_after_updates or tail.bytes >= self.compact_after_bytes
+            due = (
+                tail.rows >= self.compact_after_updates
+                or tail.bytes >= self.compact_after_bytes
+                or 0 < self.compact_share * tail.head_bytes <= tail.bytes and tail.rows >= MIN_ROWS_TO_COMPACT
+            )
             if due and key not in self._compacting and not self._stopping:
                 self._compacting[key] = anyio.Event()
                 self._task_group.start_soon(self._compact_key, key)
@@ -240,6 +256,7 @@ class DocumentStore(Service, LoggingConfigurable):
             # What was appended meanwhile is the new tail.
             tail.rows = max(tail.rows - (len(rows) - 1), 0)
             tail.bytes = max(tail.bytes - sum(len(data) for _, data in rows[1:]), 0)
+            tail.head_bytes = len(snapshot)
         except Exception:
             # The log is untouched (one transaction); it is retried when the next rows arrive.
             self.log.exception("Compaction of room #%s failed", key)
@@ -296,6 +313,12 @@ class DocumentStore(Service, LoggingConfigurable):
             raise DocumentStoreError("the document store is not running")
         async with self._read_lock:
             return await anyio.to_thread.run_sync(work, self._reader)
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    # No cache of prepared statements: a cached one keeps its last bound parameters and its last row
+    # (a 20 MB snapshot stayed in memory after its room closed); preparing one takes microseconds.
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=0)
 
 
 def replay(updates: list[bytes]) -> bytes:
