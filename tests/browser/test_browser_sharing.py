@@ -217,9 +217,10 @@ async def test_einstein_changes_a_link_from_the_dialog_and_revokes_it(
     await cell_editor(e, 0).click()
     await e.keyboard.press("Control+Shift+C")
     palette = e.locator(".jp-ModalCommandPalette")
-    await expect(palette).to_be_visible()
+    await expect(palette).to_be_visible(timeout=TIMEOUT_MS)
     await e.keyboard.type("Share Document")
-    await expect(palette.get_by_role("menuitem", name=re.compile("Share Document"))).to_be_visible()
+    # The palette filters as one types: on a loaded machine that takes more than expect's default 5 s.
+    await expect(palette.get_by_role("menuitem", name=re.compile("Share Document"))).to_be_visible(timeout=TIMEOUT_MS)
     await e.keyboard.press("Enter")
     dialog = share_dialog(e)
     await expect(dialog).to_be_visible()
