@@ -515,7 +515,7 @@ async def type_history_stock(server: StockServer, name: str, room: str, session_
         checkpoint_doc.apply_update(update)
     now = time.time()
     stamps = [now + index * 1e-4 for index in range(keystrokes)]
-    db = sqlite3.connect(server.ystore, timeout=30)
+    db = sqlite3.connect(server.ystore, timeout=120)
     with db:
         db.executemany(
             "INSERT INTO yupdates VALUES (?, ?, ?, ?)", [(path, u, b"", t) for u, t in zip(updates, stamps)]
@@ -531,6 +531,8 @@ async def type_history_stock(server: StockServer, name: str, room: str, session_
 
 
 async def w5(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
+    if isinstance(server, StockServer):
+        await server.backlog_stored()  # its history is written into its database, which it holds meanwhile
     for keystrokes in plan.w5_histories:
         name = f"w5-{tag}-{keystrokes}.ipynb"
         await server.put_notebook(name, make_notebook(100, source=""))
