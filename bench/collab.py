@@ -515,7 +515,7 @@ async def type_history_stock(server: StockServer, name: str, room: str, session_
         checkpoint_doc.apply_update(update)
     now = time.time()
     stamps = [now + index * 1e-4 for index in range(keystrokes)]
-    db = sqlite3.connect(server.ystore, timeout=30)
+    db = sqlite3.connect(server.ystore, timeout=120)
     with db:
         db.executemany(
             "INSERT INTO yupdates VALUES (?, ?, ?, ?)", [(path, u, b"", t) for u, t in zip(updates, stamps)]
@@ -531,6 +531,8 @@ async def type_history_stock(server: StockServer, name: str, room: str, session_
 
 
 async def w5(server: BenchServer, results: Results, plan: Plan, tag: str) -> None:
+    if isinstance(server, StockServer):
+        await server.backlog_stored()  # its history is written into its database, which it holds meanwhile
     for keystrokes in plan.w5_histories:
         name = f"w5-{tag}-{keystrokes}.ipynb"
         await server.put_notebook(name, make_notebook(100, source=""))
@@ -728,7 +730,7 @@ def build_rows(results: Results, floors: dict) -> list[dict]:
     return rows
 
 
-def plots(results: Results, plan: Plan) -> None:
+def plots(results: Results, plan: Plan, name: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -767,7 +769,7 @@ def plots(results: Results, plan: Plan) -> None:
     ax.set_title("W4: memory")
     ax.legend()
     figure.tight_layout()
-    figure.savefig(report.RESULTS / "collab.png", dpi=100)
+    figure.savefig(report.RESULTS / f"{name}.png", dpi=100)
     plt.close(figure)
 
 
@@ -782,7 +784,7 @@ def _commit() -> str:
     return f"{head} (meshcollab imported from {Path(meshcollab.__file__).parent})"
 
 
-def write_report(results: Results, plan: Plan, floors: dict, elapsed: float) -> None:
+def write_report(results: Results, plan: Plan, floors: dict, elapsed: float, name: str = "collab") -> None:
     rows = build_rows(results, floors)
     import pycrdt
     import jupyter_server_ydoc
@@ -812,11 +814,12 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float) -> 
         ("workload", "workload"), ("measure", "measure"), ("meshcollab", "meshcollab median [min–max]"),
         ("stock", "stock median [min–max]"), ("ratio", "ratio"), ("target", "target"), ("met", "met?"),
     ]
-    report.write("collab", "meshcollab vs stock jupyter-collaboration", rows, columns, notes,
+    report.write(name, "meshcollab vs stock jupyter-collaboration", rows, columns, notes,
                  extra={"plan": {k: (sorted(v) if isinstance(v, set) else v) for k, v in plan.__dict__.items()},
                         **results.extra})
-    plots(results, plan)
-    print((report.RESULTS / "collab.md").read_text())
+    if plan.only & {"W1", "W2", "W4"}:
+        plots(results, plan, name)
+    print((report.RESULTS / f"{name}.md").read_text())
 
 
 # W7 soak
@@ -882,6 +885,8 @@ def run(argv: list[str]) -> None:
     parser.add_argument("--soak-minutes", type=float, default=0,
                         help="also run W7, the soak, for this many minutes per server (not in the default run)")
     parser.add_argument("--keep", action="store_true", help="keep the servers' data folders (printed)")
+    parser.add_argument("--name", default="collab",
+                        help="results/NAME.{json,md,png} (default collab), e.g. collab-w7 for a soak on its own")
     parser.add_argument("--meshcollab-arg", action="append", default=[], metavar="--Trait=value",
                         help="an extra setting for meshcollab serve (experiments), e.g. --DocumentStore.synchronous=NORMAL")
     args = parser.parse_args(argv)
@@ -947,4 +952,4 @@ def run(argv: list[str]) -> None:
             shutil.rmtree(root, ignore_errors=True)
         else:
             print(f"data kept in {root}")
-    write_report(results, plan, floors, time.perf_counter() - began)
+    write_report(results, plan, floors, time.perf_counter() - began, args.name)

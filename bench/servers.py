@@ -236,5 +236,16 @@ class StockServer(BenchServer):
     def stored_updates(self, room: str) -> int:
         return self._query("SELECT count(*) FROM yupdates WHERE path = ?", room)
 
+    async def backlog_stored(self, timeout: float = 600) -> None:
+        """Wait (bounded) until the YStore stops growing: after a load it keeps storing the updates it
+        fell behind on (for minutes after W2), and holds the database's lock meanwhile."""
+        last, stable = -1, 0
+        with anyio.move_on_after(timeout):
+            while stable < 3:
+                with _read_only(self.ystore) as db:
+                    rows = db.execute("SELECT max(rowid) FROM yupdates").fetchone()[0] or 0
+                stable, last = (stable + 1 if rows == last else 0), rows
+                await anyio.sleep(1.0)
+
 
 SERVERS = {"meshcollab": MeshcollabServer, "stock": StockServer}
