@@ -22,7 +22,6 @@ import gc
 import heapq
 import json
 import os
-import random
 import shutil
 import signal
 import sqlite3
@@ -42,7 +41,7 @@ from pycrdt import Array, Doc, Map, Text
 from bench import report
 from bench.echo_server import EchoProcess
 from bench.pinning import pin_this_process, server_and_client_cores
-from bench.room_client import CLOCK, Keystrokes, RoomClient, open_session, typed_updates
+from bench.room_client import Keystrokes, RoomClient, open_session, typed_updates
 from bench.servers import CLOSE_DELAY, SERVERS, BenchServer, StockServer
 from bench.stats import percentile
 
@@ -649,12 +648,15 @@ TARGETS = {
     "W4": "<= 0.7x; back to baseline after close",
     "W5": "<= 0.5x",
     "W6": "writes/s >= 10x, bytes <= 0.5x, <= 30 CS3 writes/min",
+    "W7": "USS slope < 5 MB/h, no latency drift",
 }
+# "No drift": the last minutes' p99 within half again of the first minutes' (a minute's p99 is noisy).
+MAX_DRIFT = 1.5
 
 
 def judge(workload: str, measure: str, ours: float | None, ratio: float | None, floors: dict) -> tuple[str, str]:
     """(target, met?) for one row; empty where the row is reported, not judged."""
-    if ours is None or ratio is None and workload not in ("W6", "W4"):
+    if ours is None or ratio is None and workload not in ("W6", "W4", "W7"):
         return "", ""
 
     def verdict(ok: bool) -> str:
@@ -684,6 +686,11 @@ def judge(workload: str, measure: str, ours: float | None, ratio: float | None, 
             return "<= 0.5x", verdict(ratio is not None and ratio <= 0.5)
         if "file writes" in measure:
             return "<= 30/min", verdict(ours <= 30)
+    if workload == "W7":
+        if "USS slope" in measure:
+            return "< 5 MB/h", verdict(ours < 5)
+        if "drift" in measure:
+            return f"<= {MAX_DRIFT}", verdict(ours <= MAX_DRIFT)
     return "", ""
 
 
@@ -773,6 +780,32 @@ def plots(results: Results, plan: Plan, name: str) -> None:
     plt.close(figure)
 
 
+def soak_plot(soaks: dict, path: Path) -> None:
+    """W7 over time: each server's USS and per-minute p99."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (memory, latency) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for server, outcome in soaks.items():
+        memory.plot([t / 60 for t in outcome["sample_s"]], outcome["uss_mb"], label=server)
+        latency.plot(range(1, len(outcome["p99_ms_per_minute"]) + 1), outcome["p99_ms_per_minute"], label=server)
+    memory.axvline(SOAK_WARMUP_S / 60, color="grey", linestyle=":", label="end of warm-up")
+    memory.set_xlabel("minutes")
+    memory.set_ylabel("MB (USS)")
+    memory.set_title("W7: server memory during the soak")
+    memory.legend()
+    latency.set_yscale("log")
+    latency.set_xlabel("minute")
+    latency.set_ylabel("p99 propagation (ms)")
+    latency.set_title("W7: keystroke p99 per minute (10 clients, streaming outputs)")
+    latency.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
 def _commit() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
@@ -789,10 +822,12 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float, nam
     import pycrdt
     import jupyter_server_ydoc
 
+    soak_minutes = results.extra.get("soak_minutes")
     notes = (
-        f"{plan.repeats} repetition(s), servers alternating, each on a fresh data folder; the server pinned "
-        "to one core, the load generator to the other. Values: median [min–max] over repetitions; "
-        "ratio = meshcollab median / stock median. "
+        (f"{plan.repeats} repetition(s), servers alternating, each on a fresh data folder; " if plan.only - {"W7"} else "")
+        + (f"W7: one soak of {soak_minutes:g} min per server, one after the other; " if soak_minutes else "")
+        + "the server pinned to one core, the load generator to the other. Values: median [min–max] over "
+        "repetitions; ratio = meshcollab median / stock median. "
         f"pycrdt {pycrdt.__version__}, jupyter_server_ydoc {jupyter_server_ydoc.__version__}; meshcollab "
         f"{_commit()}. Both servers close an idle room {CLOSE_DELAY:.0f} s after its last client leaves "
         "and save 1 s after the last change (meshcollab: at least every 10 s while changes go on). "
@@ -808,7 +843,8 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float, nam
         "stock history is written into its SQLiteYStore the way it stores it (a row per keystroke and a "
         "checkpoint every 100), because it stores about 90 updates/s over the wire. W6 stock writes/s: "
         "rows in its YStore over time while a burst is pending. File writes: CS3 versions (meshcollab), "
-        "file replacements seen by a 50 ms watcher (stock). W7 (soak) runs only with --soak-minutes."
+        "file replacements seen by a 50 ms watcher (stock). W7 (soak) runs only with --soak-minutes: USS slope "
+        f"after a {SOAK_WARMUP_S // 60}-minute warm-up; drift = median p99 of the last 5 minutes / of the first 5."
     )
     columns = [
         ("workload", "workload"), ("measure", "measure"), ("meshcollab", "meshcollab median [min–max]"),
@@ -817,12 +853,17 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float, nam
     report.write(name, "meshcollab vs stock jupyter-collaboration", rows, columns, notes,
                  extra={"plan": {k: (sorted(v) if isinstance(v, set) else v) for k, v in plan.__dict__.items()},
                         **results.extra})
-    if plan.only & {"W1", "W2", "W4"}:
+    plotted = bool(plan.only & {"W1", "W2", "W4"})
+    if plotted:
         plots(results, plan, name)
+    if "w7" in results.extra:
+        soak_plot(results.extra["w7"], report.RESULTS / (f"{name}-w7.png" if plotted else f"{name}.png"))
     print((report.RESULTS / f"{name}.md").read_text())
 
 
 # W7 soak
+
+SOAK_WARMUP_S = 300
 
 
 async def soak_turn(server: BenchServer, minutes: float) -> dict:
@@ -861,10 +902,24 @@ async def soak(server: BenchServer, minutes: float) -> dict:
                 next_sample += 30
         minute_p99.append(percentile(ledger.latencies, 99) * 1000 if ledger.latencies else float("nan"))
     leave_all(members)
-    hours = [t / 3600 for t, _ in samples]
-    mbs = [uss / MB for _, uss in samples]
-    slope = statistics.linear_regression(hours, mbs).slope if len(samples) > 2 else float("nan")
-    return {"uss_slope_mb_per_h": slope, "p99_ms_per_minute": minute_p99, "uss_mb": mbs}
+    # The first minutes fill the allocators and the streamed output (it is cleared at 200 kB): a leak is
+    # the slope after that warm-up.
+    steady = [(t / 3600, uss / MB) for t, uss in samples if t >= SOAK_WARMUP_S]
+    slope = statistics.linear_regression(*zip(*steady)).slope if len(steady) > 2 else float("nan")
+    return {"uss_slope_mb_per_h": slope, "p99_ms_per_minute": minute_p99,
+            "uss_mb": [uss / MB for _, uss in samples], "sample_s": [t for t, _ in samples]}
+
+
+def latency_drift(minute_p99: list[float]) -> tuple[float, float]:
+    """(median p99 of the last 5 minutes / of the first 5, slope of the per-minute p99 in ms/h): one
+    noisy minute moves neither."""
+    p99s = [(minute, v) for minute, v in enumerate(minute_p99) if v == v]
+    if len(p99s) < 10:
+        return float("nan"), float("nan")
+    values = [v for _, v in p99s]
+    ratio = statistics.median(values[-5:]) / statistics.median(values[:5])
+    slope = statistics.linear_regression([m / 60 for m, _ in p99s], values).slope
+    return ratio, slope
 
 
 # entry point
@@ -912,7 +967,7 @@ def run(argv: list[str]) -> None:
     root = Path(tempfile.mkdtemp(prefix="meshcollab-bench-collab-"))
     floors: dict[str, float] = {}
     try:
-        for repeat in range(plan.repeats):
+        for repeat in range(plan.repeats if plan.only - {"W7"} else 0):  # --only W7: the soak alone
             print(f"repetition {repeat + 1}/{plan.repeats}", flush=True)
             if plan.only & {"W0", "W1", "W2", "W3"}:  # floors: W3 is judged against them; W1/W2 show the commit
                 echo = EchoProcess(server_cores)
@@ -935,7 +990,9 @@ def run(argv: list[str]) -> None:
                     if not args.keep:
                         shutil.rmtree(root / f"{name}-{repeat}", ignore_errors=True)
         if args.soak_minutes:
+            results.extra["soak_minutes"] = args.soak_minutes
             for name in SERVER_NAMES:
+                results.extra.setdefault("load_average_1min", []).append(os.getloadavg()[0])
                 server = make_server(name, root / f"{name}-soak", server_cores, args.meshcollab_arg)
                 server.start()
                 try:
@@ -944,9 +1001,9 @@ def run(argv: list[str]) -> None:
                     server.stop()
                 results.extra.setdefault("w7", {})[name] = outcome
                 results.add("W7", "USS slope (MB/h)", name, outcome["uss_slope_mb_per_h"])
-                p99s = [v for v in outcome["p99_ms_per_minute"] if v == v]
-                if len(p99s) >= 2:
-                    results.add("W7", "p99 drift: last minute / first minute", name, p99s[-1] / p99s[0])
+                ratio, slope = latency_drift(outcome["p99_ms_per_minute"])
+                results.add("W7", "p99 drift: median of the last 5 minutes / of the first 5", name, ratio)
+                results.add("W7", "p99 slope (ms/h)", name, slope)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
