@@ -25,6 +25,37 @@ from .registry import RoomRegistry, is_document_room
 from .room import Room, RoomLoadError, SessionMismatch
 
 
+# A message this large is sent from its own buffer: joined with the others it would be copied (a whole
+# document's sync step 2 can be tens of MB).
+LARGE_MESSAGE = 64 * 1024
+MAX_SEND_BUFFERS = 64  # per sendmsg call (the system allows at least 1024)
+
+
+def _frame_buffers(messages: list[bytes]) -> list[bytes]:
+    """The frames of `messages` as few buffers: small frames joined, a large message's own bytes kept."""
+    buffers: list[bytes] = []
+    small: list[bytes] = []
+    for message in messages:
+        small.append(_frame_header(message))
+        if len(message) < LARGE_MESSAGE:
+            small.append(message)
+        else:
+            buffers += (b"".join(small), message)
+            small = []
+    if small:
+        buffers.append(b"".join(small))
+    return buffers
+
+
+def _unsent(buffers: list[bytes], sent: int) -> list[bytes | memoryview]:
+    """What is left of `buffers` after the first `sent` bytes went out (views, not copies)."""
+    for index, buffer in enumerate(buffers):
+        if sent < len(buffer):
+            return [memoryview(buffer)[sent:], *buffers[index + 1 :]]
+        sent -= len(buffer)
+    return []
+
+
 class RoomAccess(Enum):
     READ_WRITE = "read-write"
     READ_ONLY = "read-only"
@@ -112,19 +143,23 @@ class RoomWebSocketHandler(WebSocketHandler):
         connection = self.ws_connection
         if connection is None or connection.is_closing():
             raise WebSocketClosedError()
-        frames = b"".join(part for message in messages for part in (_frame_header(message), message))
+        buffers = _frame_buffers(messages)
+        if not buffers:
+            return True
         stream = connection.stream
         if not stream.writing() and not isinstance(stream, SSLIOStream):
             # Nothing waits in tornado's buffer: straight into the socket. (tornado's write costs a
             # future and a loop callback, times every client a keystroke goes to.)
             try:
-                sent = stream.socket.send(frames)
+                sent = stream.socket.sendmsg(buffers[:MAX_SEND_BUFFERS])
             except BlockingIOError:
                 sent = 0
-            if sent == len(frames):
+            buffers = _unsent(buffers, sent)
+            if not buffers:
                 return True
-            frames = frames[sent:]
-        write = self._last_write = stream.write(frames)
+        for buffer in buffers:  # tornado keeps a large buffer as a view, without copying it
+            self._last_write = stream.write(buffer)
+        write = self._last_write
         if not write.done():
             return False
         write.result()  # raises if the connection failed while writing

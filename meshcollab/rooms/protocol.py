@@ -192,16 +192,21 @@ _SYNC_STEP2 = bytes([MessageType.SYNC, SyncStep.STEP2])
 _SYNC_UPDATE = bytes([MessageType.SYNC, SyncStep.UPDATE])
 
 
+def _sync_message(prefix: bytes, payload: bytes) -> bytes:
+    # One copy of the payload (a whole document's update can be tens of MB): not prefix + (length + payload).
+    return b"".join((prefix, _var_uint(len(payload)), payload))
+
+
 def encode_sync_step1(state_vector: bytes) -> bytes:
-    return _SYNC_STEP1 + _var_bytes(state_vector)
+    return _sync_message(_SYNC_STEP1, state_vector)
 
 
 def encode_sync_step2(update: bytes) -> bytes:
-    return _SYNC_STEP2 + _var_bytes(update)
+    return _sync_message(_SYNC_STEP2, update)
 
 
 def encode_sync_update(update: bytes) -> bytes:
-    return _SYNC_UPDATE + _var_bytes(update)
+    return _sync_message(_SYNC_UPDATE, update)
 
 
 def encode_awareness(entries: list[AwarenessEntry] | tuple[AwarenessEntry, ...]) -> bytes:

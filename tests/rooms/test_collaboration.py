@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jupyter_ydoc import YNotebook
 from pycrdt import Doc
-from room_clients import GLOBAL_AWARENESS, NOTEBOOK, ROOM, notebook, serve, sources, type_into, until
+from room_clients import GLOBAL_AWARENESS, NOTEBOOK, ROOM, NotebookHooks, notebook, serve, sources, type_into, until
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -40,6 +40,26 @@ async def test_late_joiner_gets_the_full_state(tmp_path):
             async with server.client(Doc()) as late:
                 assert notebook(late.doc) == notebook(writer.doc)
                 assert sources(late.doc) == ["# Mesh and more", "x = 1", "late"]
+
+
+async def test_joiners_of_a_large_notebook_get_it_as_it_is_now(tmp_path):
+    """A new client's whole-document sync is reused while the document is unchanged: never once it changed."""
+    large = {**NOTEBOOK, "cells": [*NOTEBOOK["cells"], {**NOTEBOOK["cells"][1], "id": "big", "source": "y" * 2_000_000}]}
+    async with serve(tmp_path, lambda room: NotebookHooks(large)) as server:
+        async with server.client() as writer:
+            async with server.client(Doc()) as unchanged:
+                assert notebook(unchanged.doc) == notebook(writer.doc)
+            type_into(writer.doc, 0, "!", keystrokes=False)
+            room = server.registry.get(writer.room)
+            await until(lambda: sources(room.doc)[0] == "# Mesh!")
+            async with server.client(Doc()) as after_a_keystroke:
+                assert sources(after_a_keystroke.doc)[0] == "# Mesh!"
+            YNotebook(room.doc).ycells[0]["source"].clear()  # a deletion alone: the state vector is unchanged
+            await room.flushed()
+            async with server.client(Doc()) as after_a_deletion:
+                assert notebook(after_a_deletion.doc) == notebook(room.doc)
+                assert sources(after_a_deletion.doc)[0] == ""
+                assert len(sources(after_a_deletion.doc)[2]) == 2_000_000
 
 
 async def test_the_room_is_filled_once_from_its_source(tmp_path):
