@@ -51,9 +51,24 @@ CREATE INDEX IF NOT EXISTS updates_by_room ON updates(room, id);
 CREATE TABLE IF NOT EXISTS room_metadata (
     room INTEGER NOT NULL REFERENCES rooms(id),
     key TEXT NOT NULL,
+    value BLOB NOT NULL,             -- up to a whole notebook: kept out of the key's b-tree (a rowid table)
+    PRIMARY KEY (room, key)
+);
+"""
+SCHEMA_VERSION = 2  # PRAGMA user_version
+
+# Version 1 kept room_metadata WITHOUT ROWID: its values were part of the key's b-tree, so finding any
+# key next to a large value (a 20 MB notebook's last snapshot) read that whole value: 20 ms a lookup.
+UPGRADE_TO_2 = """
+ALTER TABLE room_metadata RENAME TO room_metadata_v1;
+CREATE TABLE room_metadata (
+    room INTEGER NOT NULL REFERENCES rooms(id),
+    key TEXT NOT NULL,
     value BLOB NOT NULL,
     PRIMARY KEY (room, key)
-) WITHOUT ROWID;
+);
+INSERT INTO room_metadata SELECT room, key, value FROM room_metadata_v1;
+DROP TABLE room_metadata_v1;
 """
 
 
@@ -161,7 +176,7 @@ class DocumentStore(Service, LoggingConfigurable):
         writer.execute("PRAGMA journal_mode=WAL")
         writer.execute(f"PRAGMA synchronous={self.synchronous}")
         writer.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
-        writer.executescript(SCHEMA)
+        _create_or_upgrade(writer)
         reader = _connect(self.path)
         reader.execute("PRAGMA query_only=1")
         checkpointer = _connect(self.path)
@@ -319,6 +334,20 @@ def _connect(path: str) -> sqlite3.Connection:
     # No cache of prepared statements: a cached one keeps its last bound parameters and its last row
     # (a 20 MB snapshot stayed in memory after its room closed); preparing one takes microseconds.
     return sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=0)
+
+
+def _create_or_upgrade(db: sqlite3.Connection) -> None:
+    """The schema, made or brought up to SCHEMA_VERSION in one transaction (the store's one server opens it)."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+    metadata = db.execute("SELECT sql FROM sqlite_master WHERE name = 'room_metadata'").fetchone()
+    upgrade = UPGRADE_TO_2 if metadata is not None and "WITHOUT ROWID" in metadata[0].upper() else ""
+    try:
+        db.executescript(f"BEGIN IMMEDIATE; {upgrade} {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    except sqlite3.Error:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def replay(updates: list[bytes]) -> bytes:

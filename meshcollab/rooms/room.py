@@ -413,7 +413,8 @@ class Room:
         if error is not None:
             self._failed(error)
             return
-        messages = [(encode_sync_update(update), origin) for update, origin in batch]
+        # Encoded only if someone is there (what loading put in is the whole document, for nobody).
+        messages = [(encode_sync_update(update), origin) for update, origin in batch] if self._members else []
         for connection in self._members:
             theirs = [message for message, origin in messages if origin is not connection]
             if theirs:

@@ -34,6 +34,34 @@ def content(update: bytes | None) -> str:
     return str(doc.get("source", type=Text))
 
 
+async def test_a_store_made_by_an_earlier_version_is_upgraded_with_everything_in_it(tmp_path):
+    """Version 1 kept room metadata WITHOUT ROWID (a lookup next to a large value read all of it)."""
+    path = tmp_path / "rooms.sqlite3"
+    async with DocumentStore(path=str(path)) as store:
+        history = await store.history_id("json:notebook:a")
+        await store.append("json:notebook:a", text_doc("kept")[0].get_update())
+        await store.set_metadata("json:notebook:a", "cs3.snapshot", b"{" + b" " * 100_000 + b"}")
+        await store.set_metadata("json:notebook:a", "cs3.etag", b'"etag-1"')
+    with sqlite3.connect(path) as db:  # back to version 1's table
+        db.executescript(
+            """ALTER TABLE room_metadata RENAME TO current;
+            CREATE TABLE room_metadata (room INTEGER NOT NULL REFERENCES rooms(id), key TEXT NOT NULL,
+                value BLOB NOT NULL, PRIMARY KEY (room, key)) WITHOUT ROWID;
+            INSERT INTO room_metadata SELECT * FROM current; DROP TABLE current; PRAGMA user_version = 0;"""
+        )
+    async with DocumentStore(path=str(path)) as store:
+        stored = await store.load("json:notebook:a")
+        assert stored.history_id == history and content(stored.update) == "kept"
+        assert await store.get_metadata("json:notebook:a", "cs3.etag") == b'"etag-1"'
+        assert len(await store.get_metadata("json:notebook:a", "cs3.snapshot")) == 100_002
+        await store.set_metadata("json:notebook:a", "cs3.lock_id", b"lock")
+    with sqlite3.connect(path) as db:
+        table = db.execute("SELECT sql FROM sqlite_master WHERE name = 'room_metadata'").fetchone()[0]
+        assert "WITHOUT ROWID" not in table.upper()
+        assert db.execute("PRAGMA user_version").fetchone()[0] >= 2
+        assert db.execute("SELECT count(*) FROM room_metadata").fetchone()[0] == 3
+
+
 async def test_concurrent_appends_are_committed_together_and_all_kept(tmp_path):
     path = str(tmp_path / "rooms.sqlite3")
     docs = {f"json:notebook:room{index}": text_doc() for index in range(10)}
