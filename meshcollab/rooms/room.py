@@ -174,14 +174,18 @@ class Room:
             self.history_id = stored.history_id
             if stored.update is not None:
                 self.doc.apply_update(stored.update)
+                self._keep_whole_state(stored.update)
         self._subscription = self.doc.observe(self._on_transaction)
         if stored is None:
             return
         if stored.update is None:
             await self.hooks.on_load(self)
+            loaded = [update for update, _ in self._unflushed]
             # Stored before anyone syncs, so a later load finds this history, not the file again.
             self._flush()
             await self.flushed()
+            if len(loaded) == self._committed == 1:  # the document is that one update: no need to encode it again
+                self._keep_whole_state(loaded[0])
 
     async def _serve_until_idle(self) -> None:
         while not self._stop_requested:
@@ -297,11 +301,17 @@ class Room:
         if state_vector != EMPTY_STATE_VECTOR:
             return encode_sync_step2(self._update_since(state_vector))
         if self._whole_state is None:
-            message = encode_sync_step2(self._update_since(state_vector))
-            if len(message) < KEEP_WHOLE_STATE_FROM:
-                return message
-            self._whole_state = message
+            whole = self._update_since(state_vector)
+            if not self._keep_whole_state(whole):
+                return encode_sync_step2(whole)
         return self._whole_state
+
+    def _keep_whole_state(self, update: bytes) -> bool:
+        """Keep a large update that is the whole document, as sync step 2, until the document changes."""
+        if len(update) < KEEP_WHOLE_STATE_FROM:
+            return False
+        self._whole_state = encode_sync_step2(update)
+        return True
 
     def _update_since(self, state_vector: bytes) -> bytes:
         try:

@@ -47,10 +47,12 @@ async def test_joiners_of_a_large_notebook_get_it_as_it_is_now(tmp_path):
     large = {**NOTEBOOK, "cells": [*NOTEBOOK["cells"], {**NOTEBOOK["cells"][1], "id": "big", "source": "y" * 2_000_000}]}
     async with serve(tmp_path, lambda room: NotebookHooks(large)) as server:
         async with server.client() as writer:
+            room = server.registry.get(writer.room)
+            assert notebook(writer.doc) == notebook(room.doc)
+            assert sources(writer.doc) == [cell["source"] for cell in large["cells"]]
             async with server.client(Doc()) as unchanged:
                 assert notebook(unchanged.doc) == notebook(writer.doc)
             type_into(writer.doc, 0, "!", keystrokes=False)
-            room = server.registry.get(writer.room)
             await until(lambda: sources(room.doc)[0] == "# Mesh!")
             async with server.client(Doc()) as after_a_keystroke:
                 assert sources(after_a_keystroke.doc)[0] == "# Mesh!"
@@ -60,6 +62,10 @@ async def test_joiners_of_a_large_notebook_get_it_as_it_is_now(tmp_path):
                 assert notebook(after_a_deletion.doc) == notebook(room.doc)
                 assert sources(after_a_deletion.doc)[0] == ""
                 assert len(sources(after_a_deletion.doc)[2]) == 2_000_000
+            last = notebook(room.doc)
+    async with serve(tmp_path, lambda room: NotebookHooks(large)) as server:  # loaded from the store
+        async with server.client(Doc()) as after_a_restart:
+            assert notebook(after_a_restart.doc) == last
 
 
 async def test_the_room_is_filled_once_from_its_source(tmp_path):
