@@ -239,6 +239,8 @@ class StockServer(BenchServer):
     async def backlog_stored(self, timeout: float = 600) -> None:
         """Wait (bounded) until the YStore stops growing: after a load it keeps storing the updates it
         fell behind on (for minutes after W2), and holds the database's lock meanwhile."""
+        if not self.ystore.exists():
+            return  # nothing stored yet (e.g. --only W5): no backlog
         last, stable = -1, 0
         with anyio.move_on_after(timeout):
             while stable < 3:

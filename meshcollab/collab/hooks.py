@@ -8,7 +8,10 @@
   document (an invalid notebook fails the load with the reason: a room is never served empty in its
   place), and record its etag and content as the last snapshot, with the document's state.
 - on_first_client: the room becomes active: a `LockLease` takes the lock (or reports who holds it)
-  and a `SnapshotWriter` starts; both run in a task of `RoomFiles` until the room closes.
+  and a `SnapshotWriter` starts; both run in a task of `RoomFiles` until the room closes. The first
+  client waits for them (a change made to the file while no room was active is merged before anyone
+  sees the document) unless the file was just seen (`file_seen`, e.g. by the websocket's permission
+  check) with the etag the room last wrote or read: then it syncs while the lock is taken.
 - on_change: pokes the writer. on_save_request: saves now and answers the real outcome.
 - on_close: the final snapshot, then the lock is released.
 
@@ -19,6 +22,7 @@ user; later the session of a user of the room who may write.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 
 import anyio
@@ -36,6 +40,8 @@ from .settings import CollabSettings
 from .snapshots import SaveOutcome, SnapshotWriter
 
 READ_ATTEMPTS = 3  # reads of a file that keeps changing under the reader
+SEEN_KEPT = 256  # etags of files just seen, for rooms about to get their first client
+SEEN_FOR = 5.0  # seconds such an etag stands for the file as it is
 
 
 class RoomFiles(Service):
@@ -62,6 +68,21 @@ class RoomFiles(Service):
         self.log = log or logging.getLogger("meshcollab.collab")
         self._task_group: TaskGroup | None = None
         self._active: set[Activation] = set()
+        self._seen: OrderedDict[str, tuple[str, float]] = OrderedDict()  # room id -> (etag of its file, when seen)
+
+    def file_seen(self, room_id: str, etag: str) -> None:
+        """The room's file has this etag now (a Stat made for a client about to join)."""
+        self._seen.pop(room_id, None)
+        self._seen[room_id] = (etag, anyio.current_time())
+        while len(self._seen) > SEEN_KEPT:
+            self._seen.popitem(last=False)
+
+    async def unchanged(self, room_id: str) -> bool:
+        """Whether the file was just seen as the room last wrote or read it (then nothing is to merge)."""
+        etag, when = self._seen.pop(room_id, ("", 0.0))
+        if not etag or anyio.current_time() - when > SEEN_FOR:
+            return False
+        return etag == await RoomRecord(self.store, room_id).etag()
 
     def hooks(self, room_id: str) -> CS3RoomHooks:
         return CS3RoomHooks(room_id, self)
@@ -88,12 +109,13 @@ class RoomFiles(Service):
         self._task_group.cancel_scope.cancel()
         self._task_group = None
 
-    async def activate(self, room: Room, hooks: CS3RoomHooks) -> Activation:
+    def activate(self, room: Room, hooks: CS3RoomHooks) -> Activation:
+        """Start the room's activation in the background (`started` says when its writer runs)."""
         if self._task_group is None:
             raise RuntimeError("RoomFiles is not running")
         activation = Activation(room, hooks.file, self)
         self._active.add(activation)
-        await self._task_group.start(activation.start)
+        self._task_group.start_soon(activation.start)
         return activation
 
     def deactivated(self, activation: Activation) -> None:
@@ -112,11 +134,11 @@ class Activation:
         self.writer: SnapshotWriter | None = None
         self.failure: Exception | None = None
         self._closing = anyio.Event()
+        self.started = anyio.Event()  # the writer runs, or the activation failed (see `failure`)
         self.done = anyio.Event()
 
-    async def start(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def start(self) -> None:
         files, log = self._files, self._files.log
-        started = False
         try:
             previous = await self.record.lock_id()
             session = files.session_of(self.room.id)
@@ -147,8 +169,7 @@ class Activation:
                 async with writer:
                     self.writer = writer
                     self._lease_changed(lease)
-                    task_status.started()
-                    started = True
+                    self.started.set()
                     await self._closing.wait()
                     outcome = await writer.final()
                     if outcome not in (SaveOutcome.SAVED, SaveOutcome.UNCHANGED, SaveOutcome.CONFLICT_COPY):
@@ -164,10 +185,9 @@ class Activation:
             log.exception("Room %s: keeping its file in CS3 failed", self.room.id)
             self.room.set_status(status.unreachable(str(error)))
         finally:
+            self.started.set()
             self.done.set()
             files.deactivated(self)
-            if not started:
-                task_status.started()  # `activate` returns; `failure` says why it is not running
 
     async def close(self) -> None:
         """Final snapshot, then unlock; returns when both are done."""
@@ -207,10 +227,10 @@ class CS3RoomHooks(RoomHooks):
 
     async def on_first_client(self, room: Room) -> None:
         if self.activation is None or self.activation.done.is_set():
-            self.activation = await self._files.activate(room, self)
-            if self._unsaved and self.activation.writer is not None:
-                self._unsaved = False
-                self.activation.writer.poke()
+            self._unsaved = False  # a writer saves what the file lacks when it starts
+            self.activation = self._files.activate(room, self)
+            if not await self._files.unchanged(room.id):
+                await self.activation.started.wait()  # a change made outside is merged first
 
     def on_change(self, room: Room) -> None:
         writer = self.activation.writer if self.activation is not None else None
@@ -220,7 +240,10 @@ class CS3RoomHooks(RoomHooks):
             self._unsaved = True
 
     async def on_save_request(self, room: Room) -> SaveStatus:
-        writer = self.activation.writer if self.activation is not None else None
+        if self.activation is None:
+            return "failed"
+        await self.activation.started.wait()
+        writer = self.activation.writer
         if writer is None:
             return "failed"
         return (await writer.save()).save_status
@@ -228,7 +251,7 @@ class CS3RoomHooks(RoomHooks):
     async def on_close(self, room: Room) -> None:
         if self.activation is None and self._unsaved:
             # Changed with no client (e.g. by the server): take the lock just to write them.
-            self.activation = await self._files.activate(room, self)
+            self.activation = self._files.activate(room, self)
         if self.activation is not None:
             await self.activation.close()
 

@@ -53,6 +53,8 @@ class CollaborationRoomHandler(WebSocketMixin, RoomWebSocketHandler, JupyterHand
                 resource = await session.files.stat(key.resource_id)
             except CS3Error as error:
                 raise http_error_for(error) from None
+        # The room need not look at its file again before this client syncs, if it is as the room left it.
+        self.settings["meshcollab"].runtime.files.file_seen(room_id, resource.etag)
         granted = resource.permissions
         may_write = (granted.can_write if granted.granted else True) and self.authorizer.is_authorized(
             self, self.current_user, "write", "contents"
