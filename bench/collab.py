@@ -864,6 +864,7 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float, nam
 # W7 soak
 
 SOAK_WARMUP_S = 300
+SOAK_OUTPUT_LIMIT = 200_000  # characters of streamed output in the cell before it is cleared
 
 
 async def soak_turn(server: BenchServer, minutes: float) -> dict:
@@ -894,9 +895,7 @@ async def soak(server: BenchServer, minutes: float) -> dict:
         minute_end = min(end, time.perf_counter() + 60)
         while time.perf_counter() < minute_end:
             await typists.run(0.5)
-            text.insert(len(text), f"step {len(text)} " + "." * 200 + "\n")  # ~2 outputs/s, 200 B each
-            if len(text) > 200_000:
-                text.clear()
+            stream_output(text)  # ~2 outputs/s
             if time.perf_counter() >= next_sample:
                 samples.append((time.perf_counter() - started, server.uss()))
                 next_sample += 30
@@ -908,6 +907,13 @@ async def soak(server: BenchServer, minutes: float) -> dict:
     slope = statistics.linear_regression(*zip(*steady)).slope if len(steady) > 2 else float("nan")
     return {"uss_slope_mb_per_h": slope, "p99_ms_per_minute": minute_p99,
             "uss_mb": [uss / MB for _, uss in samples], "sample_s": [t for t, _ in samples]}
+
+
+def stream_output(text: Text) -> None:
+    """One line (~210 B) printed by a running cell; cleared past SOAK_OUTPUT_LIMIT, as when the cell runs again."""
+    text.insert(len(text), f"step {len(text)} " + "." * 200 + "\n")
+    if len(text) > SOAK_OUTPUT_LIMIT:
+        text.clear()
 
 
 def latency_drift(minute_p99: list[float]) -> tuple[float, float]:

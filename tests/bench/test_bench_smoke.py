@@ -3,10 +3,12 @@ what the numbers in bench/results rest on. Timings are never asserted."""
 
 from __future__ import annotations
 
-from jupyter_ydoc import YNotebook
-from pycrdt import Doc
+import math
 
-from bench.collab import make_notebook
+from jupyter_ydoc import YNotebook
+from pycrdt import Doc, Text
+
+from bench.collab import SOAK_OUTPUT_LIMIT, latency_drift, make_notebook, stream_output
 from bench.room_client import Keystrokes, first_block, typed_updates
 from bench.stats import percentile, ratio, summary
 
@@ -44,3 +46,26 @@ def test_a_receiver_counts_each_keystroke_once_in_order():
         ledger.arrived(seen, update, index + 0.7)  # a duplicate (stock echoes to the sender) counts once
     assert ledger.deliveries == 10 == ledger.expected(1)
     assert ledger.latencies == [0.5] * 10
+
+
+def test_the_soak_streams_output_and_clears_it_as_a_rerun_cell_does():
+    doc = Doc()
+    doc["output"] = text = Text()
+    lengths = []
+    for _ in range(SOAK_OUTPUT_LIMIT // 200 + 10):
+        stream_output(text)
+        lengths.append(len(text))
+    assert max(lengths) <= SOAK_OUTPUT_LIMIT + 300
+    assert 0 in lengths  # cleared once past the limit, then streamed again
+    assert lengths[-1] > 0
+
+
+def test_the_soak_drift_is_judged_on_five_minutes_not_one():
+    steady = [2.0] * 30
+    assert latency_drift(steady) == (1.0, 0.0)
+    one_bad_minute = [2.0] * 29 + [50.0]
+    assert latency_drift(one_bad_minute)[0] == 1.0
+    growing = [2.0 + minute * 0.1 for minute in range(30)]
+    ratio, slope = latency_drift(growing)
+    assert ratio > 1.5 and math.isclose(slope, 6.0)  # ms per hour
+    assert all(math.isnan(value) for value in latency_drift([2.0] * 9))  # too short to say
