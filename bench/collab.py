@@ -807,14 +807,19 @@ def soak_plot(soaks: dict, path: Path) -> None:
 
 
 def _commit() -> str:
+    """The code the servers run: taken when the run starts (commits made during a long run change HEAD)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent,
+                              check=True).stdout.strip()
+
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, check=True).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     import meshcollab
 
-    return f"{head} (meshcollab imported from {Path(meshcollab.__file__).parent})"
+    return f"{head}{' with uncommitted changes' if changed else ''} (meshcollab imported from {Path(meshcollab.__file__).parent})"
 
 
 def write_report(results: Results, plan: Plan, floors: dict, elapsed: float, name: str = "collab") -> None:
@@ -829,7 +834,7 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float, nam
         + "the server pinned to one core, the load generator to the other. Values: median [min–max] over "
         "repetitions; ratio = meshcollab median / stock median. "
         f"pycrdt {pycrdt.__version__}, jupyter_server_ydoc {jupyter_server_ydoc.__version__}; meshcollab "
-        f"{_commit()}. Both servers close an idle room {CLOSE_DELAY:.0f} s after its last client leaves "
+        f"{results.extra['meshcollab_commit']}. Both servers close an idle room {CLOSE_DELAY:.0f} s after its last client leaves "
         "and save 1 s after the last change (meshcollab: at least every 10 s while changes go on). "
         + (f"meshcollab settings: {' '.join(settings)}. " if (settings := results.extra.get('meshcollab_settings')) else "")
         + f"Run took {elapsed / 60:.1f} min; the machine's 1-minute load average at the start of each "
@@ -967,6 +972,7 @@ def run(argv: list[str]) -> None:
     # SIGTERM ends the run through the finally blocks, so that the servers stop with it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results = Results()
+    results.extra["meshcollab_commit"] = _commit()
     if args.meshcollab_arg:
         results.extra["meshcollab_settings"] = args.meshcollab_arg
     began = time.perf_counter()
