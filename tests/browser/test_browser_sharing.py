@@ -218,6 +218,9 @@ async def test_einstein_changes_a_link_from_the_dialog_and_revokes_it(
     await e.keyboard.press("Control+Shift+C")
     palette = e.locator(".jp-ModalCommandPalette")
     await expect(palette).to_be_visible(timeout=TIMEOUT_MS)
+    # Typed once its search field has the focus: keys typed before that go to the notebook (one CI run
+    # on a loaded machine typed into the notebook and the palette closed).
+    await expect(palette.locator("input")).to_be_focused(timeout=TIMEOUT_MS)
     await e.keyboard.type("Share Document")
     # The palette filters as one types: on a loaded machine that takes more than expect's default 5 s.
     await expect(palette.get_by_role("menuitem", name=re.compile("Share Document"))).to_be_visible(timeout=TIMEOUT_MS)

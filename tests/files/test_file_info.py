@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import anyio
 import pytest
 from identity_clients import DEMO, Actor, basic_actor
 from versioned_notebooks import nb
@@ -61,7 +62,9 @@ async def test_an_open_room_and_its_lock(files_server, versioned):
     rooms = einstein.rooms()
     room = await rooms.open(path)
     async with rooms.client(room), rooms.client(room):
-        about = await info(einstein, path)
+        with anyio.fail_after(30):  # the lock is taken as the room becomes active
+            while not (about := await info(einstein, path))["lock"]:
+                await anyio.sleep(0.05)
         assert about["room"] == {"active": True, "members": 2}
         assert about["lock"]["app"] == "meshcollab" and about["lock"]["meshcollab"] is True
 

@@ -42,9 +42,11 @@ async def test_the_remote_notebook_opens_in_a_room_and_saves_at_its_institution(
     room = await rooms.open(accepted.mount_point)  # "OCM/federated.ipynb" in marie's Jupyter root
     async with rooms.client(room) as client:
         await until(lambda: cell_sources(notebook(client.doc))[:2] == ["# Shared", "x = 1"])
-        # The room at B holds a lock on einstein's file at A, taken through the share.
-        lock = await einstein.locks.get(path)
-        assert lock is not None and lock.app_name == "meshcollab"
+        # The room at B holds a lock on einstein's file at A, taken through the share (as it becomes active).
+        with anyio.fail_after(30):
+            while (lock := await einstein.locks.get(path)) is None:
+                await anyio.sleep(0.05)
+        assert lock.app_name == "meshcollab"
         type_into(client.doc, 1, "  # marie at institution B")
         saved = await eventually_in_cs3(
             einstein, path, lambda nb: "x = 1  # marie at institution B" in cell_sources(nb)

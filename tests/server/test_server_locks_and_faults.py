@@ -41,8 +41,11 @@ async def test_the_room_holds_a_meshcollab_lock_only_while_it_is_active(server, 
         rooms = JupyterRooms(server.url, server.headers)
         room = await rooms.open(f"{folder}/locked.ipynb")
         async with rooms.client(room) as editor:
-            lock = await anyio.to_thread.run_sync(get_lock, path)
-            assert lock is not None and lock["app_name"] == "meshcollab"
+            # Taken as the room becomes active (the first client syncs meanwhile: the file is unchanged).
+            with anyio.fail_after(30):
+                while (lock := await anyio.to_thread.run_sync(get_lock, path)) is None:
+                    await anyio.sleep(0.05)
+            assert lock["app_name"] == "meshcollab"
             type_into(editor.doc, 1, "  # while locked")
             await eventually_in_cs3(einstein, path, lambda nb: "x = 1  # while locked" in cell_sources(nb))
         # The last client left: after room_close_delay the final snapshot is written, then the unlock.
