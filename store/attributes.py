@@ -29,16 +29,7 @@ class AttributeTable:
 
     async def get_many(self, ids: list[str], keys: list[str] | None = None) -> dict[str, dict[str, str]]:
         """The metadata of several resources in one query (all keys unless `keys` names some)."""
-        rows = await self.db.fetchall(
-            f"SELECT opaque_id, key, value FROM attributes WHERE opaque_id IN ({','.join('?' * len(ids))})",
-            tuple(ids),
-        )
-        wanted = None if not keys or "*" in keys else set(keys)
-        found: dict[str, dict[str, str]] = {i: {} for i in ids}
-        for r in rows:
-            if wanted is None or r["key"] in wanted:
-                found[r["opaque_id"]][r["key"]] = r["value"]
-        return found
+        return await self.db.run(read_many, ids, keys)
 
     async def set(self, opaque_id: str, values: dict[str, str]) -> None:
         await self.db.run(
@@ -54,6 +45,19 @@ class AttributeTable:
                 "DELETE FROM attributes WHERE opaque_id = ? AND key = ?", [(opaque_id, k) for k in keys]
             )
         )
+
+
+def read_many(conn: sqlite3.Connection, ids: list[str], keys: list[str] | None) -> dict[str, dict[str, str]]:
+    rows = conn.execute(
+        f"SELECT opaque_id, key, value FROM attributes WHERE opaque_id IN ({','.join('?' * len(ids))})",
+        tuple(ids),
+    ).fetchall()
+    wanted = None if not keys or "*" in keys else set(keys)
+    found: dict[str, dict[str, str]] = {i: {} for i in ids}
+    for r in rows:
+        if wanted is None or r["key"] in wanted:
+            found[r["opaque_id"]][r["key"]] = r["value"]
+    return found
 
 
 def forget(conn: sqlite3.Connection, ids: list[str]) -> None:

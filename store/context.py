@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import mimetypes
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,10 +13,10 @@ from cs3.storage.provider.v1beta1 import resources_pb2 as rp
 from cs3.types.v1beta1 import types_pb2
 
 from .access import Access, Principal
-from .attributes import AttributeTable
+from .attributes import AttributeTable, read_many
 from .content import ContentWriter
 from .db import MetadataDB
-from .locks import LockRecord, LockTable
+from .locks import LockRecord, LockTable, live_lock
 from .namespace import Namespace, Node, Space, parent_of
 from .status import already_exists, failed_precondition, invalid_argument, unauthenticated
 from .tokens import InvalidToken, Scope, TokenIssuer
@@ -167,9 +168,13 @@ class StoreContext:
     ) -> rp.ResourceInfo:
         if perms is None:
             perms = await self.access.permissions(principal, node)
-        lock = await self.locks.get(node.opaque_id)
-        attributes = await self.attributes.get(node.opaque_id, metadata_keys)
-        return self._info(node, perms, lock, attributes, await self.namespace.parent_id(node))
+
+        def read(conn: sqlite3.Connection) -> tuple[LockRecord | None, dict[str, str], rp.ResourceId | None]:
+            # One trip to the DB thread: a Stat is on every open of a document.
+            values = read_many(conn, [node.opaque_id], metadata_keys)[node.opaque_id]
+            return live_lock(conn, node.opaque_id), values, self.namespace.parent_id(conn, node)
+
+        return self._info(node, perms, *await self.db.run(read))
 
     async def resource_infos(
         self, principal: Principal, folder: Node, children: list[Node], metadata_keys: list[str] | None = None

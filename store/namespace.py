@@ -219,16 +219,19 @@ class Namespace:
     async def node_at(self, path: str) -> Node | None:
         """The node at a storage path, registering an id for it on first sight; None if absent."""
         space = self.space_of(path)
-        found = await anyio.to_thread.run_sync(self._lstat, path)
-        if found is None:
-            return None
-        opaque_id, etag = await self.db.run(register, path, space.space_id)
-        return self._node(path, space, found, opaque_id, etag)
 
-    async def parent_id(self, node: Node) -> rp.ResourceId | None:
+        def look(conn: sqlite3.Connection) -> Node | None:
+            # One trip to the DB thread for both: a Stat is on every open of a document.
+            found = self._lstat(path)
+            return None if found is None else self._node(path, space, found, *register(conn, path, space.space_id))
+
+        return await self.db.run(look)
+
+    def parent_id(self, conn: sqlite3.Connection, node: Node) -> rp.ResourceId | None:
+        """The id of the node's folder (in the DB thread, inside the caller's transaction)."""
         if node.parent_path is None:
             return None
-        opaque_id, _ = await self.db.run(register, node.parent_path, node.space.space_id)
+        opaque_id, _ = register(conn, node.parent_path, node.space.space_id)
         return rp.ResourceId(storage_id=self.storage_id, space_id=node.space.space_id, opaque_id=opaque_id)
 
     async def children(self, node: Node) -> list[Node]:

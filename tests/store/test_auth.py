@@ -83,6 +83,20 @@ def test_expired_token_aborts_permission_denied(store):
     assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
+def test_a_token_accepted_before_is_refused_once_it_expires(store):
+    """The store keeps the claims of tokens it verified: that must not outlive the token."""
+    secret = (Path(store.root) / ".meshcollab-store" / "jwt-secret").read_bytes().strip()
+    short_lived = jwt.encode(
+        {"typ": "access", "sub": EINSTEIN_ID, "exp": time.time() + 1.5}, secret, algorithm="HS256"
+    )
+    stat = sp.StatRequest(ref=path_ref("/home/einstein"))
+    assert stub_for(store).Stat(stat, metadata=[("x-access-token", short_lived)]).status.code == code_pb2.CODE_OK
+    time.sleep(2)
+    with pytest.raises(grpc.RpcError) as failure:
+        stub_for(store).Stat(stat, metadata=[("x-access-token", short_lived)])
+    assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
 def test_who_am_i_and_home(einstein):
     assert einstein.ok("WhoAmI", gw.WhoAmIRequest()).user.username == "einstein"
     assert einstein.stub.WhoAmI(gw.WhoAmIRequest(token=einstein.token)).user.username == "einstein"
