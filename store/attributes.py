@@ -24,9 +24,6 @@ class AttributeTable:
     async def start(self) -> None:
         await self.db.executescript(SCHEMA)
 
-    async def get(self, opaque_id: str, keys: list[str] | None = None) -> dict[str, str]:
-        return (await self.get_many([opaque_id], keys))[opaque_id]
-
     async def get_many(self, ids: list[str], keys: list[str] | None = None) -> dict[str, dict[str, str]]:
         """The metadata of several resources in one query (all keys unless `keys` names some)."""
         return await self.db.run(read_many, ids, keys)

@@ -223,7 +223,9 @@ class Namespace:
         def look(conn: sqlite3.Connection) -> Node | None:
             # One trip to the DB thread for both: a Stat is on every open of a document.
             found = self._lstat(path)
-            return None if found is None else self._node(path, space, found, *register(conn, path, space.space_id))
+            if found is None:
+                return None
+            return self._node(path, space, found, *register(conn, path, space.space_id))
 
         return await self.db.run(look)
 

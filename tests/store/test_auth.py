@@ -90,7 +90,8 @@ def test_a_token_accepted_before_is_refused_once_it_expires(store):
         {"typ": "access", "sub": EINSTEIN_ID, "exp": time.time() + 1.5}, secret, algorithm="HS256"
     )
     stat = sp.StatRequest(ref=path_ref("/home/einstein"))
-    assert stub_for(store).Stat(stat, metadata=[("x-access-token", short_lived)]).status.code == code_pb2.CODE_OK
+    answer = stub_for(store).Stat(stat, metadata=[("x-access-token", short_lived)])
+    assert answer.status.code == code_pb2.CODE_OK
     time.sleep(2)
     with pytest.raises(grpc.RpcError) as failure:
         stub_for(store).Stat(stat, metadata=[("x-access-token", short_lived)])
