@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from playwright.async_api import Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 TIMEOUT_MS = 60_000
 
@@ -85,6 +86,25 @@ async def cell_text(page: Page, index: int) -> str:
 async def expect_cell(page: Page, index: int, pattern: str | re.Pattern) -> None:
     """The cell's text matches, within the timeout (a remote edit arrives in its own time)."""
     await expect(cell_editor(page, index)).to_have_text(pattern, timeout=TIMEOUT_MS)
+
+
+async def run_from_the_palette(page: Page, command: str, attempts: int = 3) -> None:
+    """Open the command palette with its shortcut (Ctrl+Shift+C, for whatever has the focus), look the
+    command up by its label and run it. The modal palette hides when it loses the focus, and on a
+    loaded machine JupyterLab sometimes moves the focus back to the notebook just after the palette
+    opened (two CI runs lost the palette that way): then a user opens it again, and so does this.
+    The label is filled into the palette's own field, so no key ever lands in the notebook."""
+    palette = page.locator(".jp-ModalCommandPalette")
+    item = palette.get_by_role("menuitem", name=re.compile(re.escape(command)))
+    for attempt in range(1, attempts + 1):
+        await page.keyboard.press("Control+Shift+C")
+        try:
+            await palette.locator("input").fill(command, timeout=TIMEOUT_MS // attempts)
+            await item.first.click(timeout=TIMEOUT_MS // attempts)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts:
+                raise
 
 
 def status_button(page: Page):

@@ -18,6 +18,7 @@ from jupyterlab_page import (
     dismiss_notifications,
     expect_cell,
     open_notebook,
+    run_from_the_palette,
     status_button,
     type_at_end,
 )
@@ -84,9 +85,7 @@ async def test_the_room_status_shows_the_lock_and_the_save_state(
     assert lock is not None and lock.app_name == "meshcollab"
 
     # ... and in the details, opened from the command palette with the keyboard.
-    await page.keyboard.press("Control+Shift+C")
-    await page.keyboard.type("Show Room Status")
-    await page.keyboard.press("Enter")
+    await run_from_the_palette(page, "Show Room Status")
     details = page.locator(".mc-RoomDetails")
     await expect(details).to_contain_text("held by meshcollab")
     await expect(details).to_contain_text(re.compile(r"Last saved\s*at \d\d:\d\d"))

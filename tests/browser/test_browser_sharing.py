@@ -20,6 +20,7 @@ from jupyterlab_page import (
     expect_cell,
     notebook_ready,
     open_notebook,
+    run_from_the_palette,
     type_at_end,
 )
 from notebook_edits import cell_sources, eventually_in_cs3, notebook_in_cs3, upload
@@ -215,16 +216,7 @@ async def test_einstein_changes_a_link_from_the_dialog_and_revokes_it(
     e, _ = await einstein_opens(server, new_page, einstein, path)
     # From the command palette, for the current document (opened with the keyboard from a cell).
     await cell_editor(e, 0).click()
-    await e.keyboard.press("Control+Shift+C")
-    palette = e.locator(".jp-ModalCommandPalette")
-    await expect(palette).to_be_visible(timeout=TIMEOUT_MS)
-    # Typed once its search field has the focus: keys typed before that go to the notebook (one CI run
-    # on a loaded machine typed into the notebook and the palette closed).
-    await expect(palette.locator("input")).to_be_focused(timeout=TIMEOUT_MS)
-    await e.keyboard.type("Share Document")
-    # The palette filters as one types: on a loaded machine that takes more than expect's default 5 s.
-    await expect(palette.get_by_role("menuitem", name=re.compile("Share Document"))).to_be_visible(timeout=TIMEOUT_MS)
-    await e.keyboard.press("Enter")
+    await run_from_the_palette(e, "Share Document")
     dialog = share_dialog(e)
     await expect(dialog).to_be_visible()
     links = dialog.get_by_role("region", name="Public links")
