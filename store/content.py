@@ -1,6 +1,7 @@
 """Writing file content: bodies go to a temporary file in the store's metadata folder, then one
-serialized step checks the lock, keeps the old content as a version and renames the new file into
-place. A failed or cut write never touches the current content."""
+serialized step checks the lock and the writer's preconditions (etag, not existing), keeps the old
+content as a version and renames the new file into place. A failed or cut write never touches the
+current content."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pathlib import Path
 import anyio.to_thread
 
 from . import locks
-from .namespace import Namespace, Node, register, touch_etags
-from .status import failed_precondition, not_found
+from .namespace import Namespace, Node, register, same_etag, touch_etags
+from .status import aborted, failed_precondition, not_found
 from .versions import VersionStore
 
 
@@ -35,8 +36,11 @@ class ContentWriter:
     def new_temp(self) -> Path:
         return self.staging / uuid.uuid4().hex
 
-    async def commit(self, temp: Path, path: str, lock_id: str) -> Node:
-        """Replace the content at `path` by `temp` (consumed), as one step; returns the new node."""
+    async def commit(
+        self, temp: Path, path: str, lock_id: str, if_match: str = "", if_not_exist: bool = False
+    ) -> Node:
+        """Replace the content at `path` by `temp` (consumed), as one step; returns the new node.
+        `if_match`: only while the file's etag is that one; `if_not_exist`: only if there is no file."""
         space = self.namespace.space_of(path)
         target = self.namespace.fs_path(path)
 
@@ -49,7 +53,15 @@ class ContentWriter:
             if target.exists():
                 opaque_id, etag = register(conn, path, space.space_id)
                 locks.check_write(conn, opaque_id, path, lock_id)
+                if if_not_exist:
+                    raise aborted(f"{path} was created by someone else while this upload was under way")
+                if if_match and not same_etag(if_match, etag):
+                    raise aborted(
+                        f"{path} has changed since the upload was initiated: etag {etag}, expected {if_match}"
+                    )
                 self.versions.keep(conn, opaque_id, target, etag)
+            elif if_match:
+                raise aborted(f"{path} was removed while this upload was under way")
             os.replace(temp, target)
             register(conn, path, space.space_id)
             touch_etags(conn, path, space.root_path)

@@ -4,7 +4,8 @@ A request carries the transfer token (`X-Reva-Transfer` header, or the last path
 caller's access token (`x-access-token`). Uploads stream to a temporary file and land atomically;
 downloads stream in chunks and honour a single byte Range. Reply codes follow Reva's data
 provider: 401 bad or missing token, 403 not this user's transfer, 404 gone, 409 lock mismatch (or
-a missing parent folder), 416 unsatisfiable range."""
+a missing parent folder), 412 the upload's etag or not-exist precondition broken by a write since it
+was initiated, 416 unsatisfiable range."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ HTTP_OF_CODE = {
     code_pb2.CODE_NOT_FOUND: 404,
     code_pb2.CODE_PERMISSION_DENIED: 403,
     code_pb2.CODE_FAILED_PRECONDITION: 409,
+    code_pb2.CODE_ABORTED: 412,  # the upload's etag or not-exist precondition no longer holds
+    code_pb2.CODE_ALREADY_EXISTS: 412,  # the same, as a provider's InitiateFileUpload says it (OCM relay)
 }
 
 
@@ -167,7 +170,11 @@ class TransferHandler(StagedUpload, tornado.web.RequestHandler):
         try:
             await self._write_pending()
             await anyio.to_thread.run_sync(self._close_temp)
-            node = await self.store.content.commit(self.temp, await self._current_path(), self.lock_id())
+            claims = self.claims
+            path = await self._current_path()
+            node = await self.store.content.commit(
+                self.temp, path, self.lock_id(), claims.if_match, claims.if_not_exist
+            )
         except TransferFailed as failure:
             return self._fail(failure.code, failure.reason)
         except StoreError as exc:

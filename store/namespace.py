@@ -77,6 +77,11 @@ class Node:
         return None if self.path == self.space.root_path else self.path.rsplit("/", 1)[0]
 
 
+def same_etag(a: str, b: str) -> bool:
+    """Etags compare without their quotes (clients send them quoted or bare)."""
+    return a.strip('"') == b.strip('"')
+
+
 def new_etag() -> str:
     return f'"{secrets.token_hex(8)}"'
 

@@ -39,7 +39,7 @@ from cs3.storage.provider.v1beta1 import resources_pb2 as rp
 from .access import OutOfScope, Principal
 from .context import StoreContext
 from .data_server import CHUNK, StagedUpload, TransferFailed, authenticate_transfer
-from .namespace import normalize
+from .namespace import normalize, same_etag
 from .ocm_config import load_async
 from .ocm_peer import PeerSession, unavailable
 from .ocm_received import OCM_FOLDER, ReceivedRow, accepted_share, mounted_share
@@ -221,12 +221,14 @@ class OcmAccessApi(ApiBase):
             asked.ref.CopyFrom(remote_reference(row, rel))
             async with session as remote:
                 answer = await remote.call(method, asked)
-            return self._ocm_answer(method, answer, principal, row, rel, base)
+            return self._ocm_answer(method, request, answer, principal, row, rel, base)
 
         forward.__name__ = method
         return await rpc(response_type)(forward)(self, request, context)
 
-    def _ocm_answer(self, method: str, answer, principal: Principal, row: ReceivedRow, rel: str, base: str):
+    def _ocm_answer(
+        self, method: str, request, answer, principal: Principal, row: ReceivedRow, rel: str, base: str
+    ):
         match method:
             case "Stat":
                 return sp.StatResponse(status=ok(), info=local_info(answer.info, row, rel, base))
@@ -241,7 +243,10 @@ class OcmAccessApi(ApiBase):
                 ]
                 return gw.InitiateFileDownloadResponse(status=ok(), protocols=protocols)
             case "InitiateFileUpload":
-                url, token = self._ocm_endpoint("upload", principal, row, rel)
+                # The preconditions go with the token: the relay asks the provider again at the PUT.
+                url, token = self._ocm_endpoint(
+                    "upload", principal, row, rel, request.if_match, request.if_not_exist
+                )
                 protocols = [
                     gw_resources.FileUploadProtocol(protocol=p, upload_endpoint=url, token=token)
                     for p in PROTOCOLS
@@ -251,10 +256,17 @@ class OcmAccessApi(ApiBase):
                 return answer
 
     def _ocm_endpoint(
-        self, operation: str, principal: Principal, row: ReceivedRow, rel: str
+        self,
+        operation: str,
+        principal: Principal,
+        row: ReceivedRow,
+        rel: str,
+        if_match: str = "",
+        if_not_exist: bool = False,
     ) -> tuple[str, str]:
         """Our own data endpoint for the transfer (relayed to the provider by OcmTransferHandler)."""
-        claims = TransferClaims(operation, principal.user.opaque_id, f"{MOUNT}/{row.id}{rel}", "", "")
+        path = f"{MOUNT}/{row.id}{rel}"
+        claims = TransferClaims(operation, principal.user.opaque_id, path, "", "", if_match, if_not_exist)
         token = self.store.tokens.issue_transfer(claims)
         return f"{self.store.data_url}/ocm/data/{token}", token
 
@@ -342,14 +354,31 @@ class OcmTransferHandler(StagedUpload, tornado.web.RequestHandler):
         if self.temp_file is not None:
             await anyio.to_thread.run_sync(self.temp_file.write, chunk)
 
+    async def _initiate_upload(self, remote: PeerSession, ref: rp.Reference, lock_id: str):
+        """The provider's InitiateFileUpload for the relayed PUT, with our transfer's preconditions, so
+        that the provider checks them now that the body is here. Its FAILED_PRECONDITION is a lock or
+        an etag mismatch; the latter is answered 412 as the data server does, not a lock's 409."""
+        asked = sp.InitiateFileUploadRequest(ref=ref, lock_id=lock_id)
+        if self.claims.if_match:  # one of a oneof: setting the other, even to False, clears it
+            asked.if_match = self.claims.if_match
+        elif self.claims.if_not_exist:
+            asked.if_not_exist = True
+        try:
+            return await remote.call("InitiateFileUpload", asked)
+        except StoreError as exc:
+            if exc.code == code_pb2.CODE_FAILED_PRECONDITION and self.claims.if_match:
+                current = await remote.call("Stat", sp.StatRequest(ref=ref))
+                if not same_etag(current.info.etag, self.claims.if_match):
+                    raise TransferFailed(412, exc.message) from None
+            raise
+
     async def put(self, _token: str) -> None:
         try:
             await anyio.to_thread.run_sync(self.temp_file.close)
             lock_id = self.request.headers.get("X-Lock-Id", "")
             _row, session, ref = await self._session()
             async with session as remote:
-                asked = sp.InitiateFileUploadRequest(ref=ref, lock_id=lock_id)
-                answer = await remote.call("InitiateFileUpload", asked)
+                answer = await self._initiate_upload(remote, ref, lock_id)
                 url, token = _endpoint(answer.protocols, "upload_endpoint")
                 headers = remote.transfer_headers(token)
                 if lock_id:

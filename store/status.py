@@ -38,6 +38,12 @@ def failed_precondition(message: str) -> StoreError:
     return StoreError(code_pb2.CODE_FAILED_PRECONDITION, message)
 
 
+def aborted(message: str) -> StoreError:
+    """A precondition of the caller (an etag to match, a file not to exist) no longer holds: Reva's
+    decomposedfs answers an etag mismatch with errtypes.Aborted."""
+    return StoreError(code_pb2.CODE_ABORTED, message)
+
+
 def invalid_argument(message: str) -> StoreError:
     return StoreError(code_pb2.CODE_INVALID_ARGUMENT, message)
 

@@ -62,6 +62,10 @@ class TransferClaims:
     path: str  # the storage path the transfer was initiated for (a new file has no id yet)
     opaque_id: str  # the node's id, or "" for an upload that creates the file
     version_key: str  # download of a version, else ""
+    # An upload's preconditions, checked again when its content lands (the file may change between
+    # InitiateFileUpload and the PUT, as Reva re-checks them when an upload finishes).
+    if_match: str = ""
+    if_not_exist: bool = False
 
 
 class TokenIssuer:

@@ -9,6 +9,7 @@ from cs3.gateway.v1beta1 import resources_pb2 as gw_resources
 from cs3.storage.provider.v1beta1 import provider_api_pb2 as sp
 
 from .access import Principal
+from .namespace import same_etag
 from .rpc import ApiBase, rpc
 from .status import already_exists, failed_precondition, not_found, ok
 from .tokens import TransferClaims
@@ -20,10 +21,6 @@ PROTOCOLS = ("simple", "spaces")
 def endpoint(data_url: str, token: str) -> str:
     # As Reva's datagateway, the token is also the last path segment; X-Reva-Transfer carries it too.
     return f"{data_url}/data/{token}"
-
-
-def same_etag(a: str, b: str) -> bool:
-    return a.strip('"') == b.strip('"')
 
 
 class TransferApi(ApiBase):
@@ -55,7 +52,9 @@ class TransferApi(ApiBase):
                     f"{path} is {lock.describe()}: the upload must carry the holder's lock id"
                 )
             opaque_id = node.opaque_id
-        claims = TransferClaims("upload", principal.user.opaque_id, path, opaque_id, "")
+        claims = TransferClaims(
+            "upload", principal.user.opaque_id, path, opaque_id, "", request.if_match, request.if_not_exist
+        )
         token = self.store.tokens.issue_transfer(claims)
         url = endpoint(self.store.data_url, token)
         protocols = [

@@ -169,7 +169,8 @@ class FileService:
         takes the write only with the lock's `lock_id` (and `lock_holder`, default the configured app
         name); otherwise Locked. `if_match` refuses the write with Conflict unless the file's etag is
         still that one; `if_not_exists` refuses it with AlreadyExists if the file exists. Both are
-        checked here and sent to the gateway, which enforces them where it supports them.
+        checked here and sent to the gateway, which enforces them where it supports them (Reva and
+        the embedded store again when the content lands, answering HTTP 412 if they broke since).
         """
         reference = to_reference(target)
         described = str(reference)
@@ -199,7 +200,17 @@ class FileService:
                 lock_holder=lock_holder or self._session.config.app_name,
                 resource=described,
             )
+        except Locked as refusal:
+            raise await self._explain_refusal(reference, refusal, lock_id) from refusal
         except Conflict as refusal:
+            if if_not_exists:  # someone created the file between our check and the upload's landing
+                raise AlreadyExists(
+                    f"the file was created while it was uploaded ({refusal.message})",
+                    operation="upload",
+                    resource=described,
+                    code=refusal.code,
+                    source=refusal.source,
+                ) from refusal
             raise await self._explain_refusal(reference, refusal, lock_id) from refusal
         return await self.stat(reference)
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from meshcollab.cs3 import AlreadyExists, Conflict, CS3Session, NotFound
+from meshcollab.cs3 import AlreadyExists, Conflict, CS3Session, Locked, NotFound
 
 pytestmark = pytest.mark.anyio
 
@@ -77,6 +77,35 @@ async def test_if_match_refuses_a_write_over_someone_elses_change(einstein: CS3S
     updated = await einstein.files.write(path, b"merged", if_match=theirs.etag)
     assert updated.etag not in (seen.etag, theirs.etag)
     assert await einstein.files.read_bytes(path) == b"merged"
+
+
+def written_after_the_upload_began(session: CS3Session, path: str, theirs: bytes, mine: bytes):
+    """A body whose first chunk is made only once the upload was initiated; before that chunk, someone
+    else's write of `theirs` lands (a sync client, another app) -- the race a debounced save can lose."""
+
+    async def chunks():
+        await session.files.write(path, theirs)
+        yield mine
+
+    return chunks()
+
+
+async def test_if_match_holds_until_the_write_lands(einstein: CS3Session, workdir: str) -> None:
+    path = f"{workdir}/raced.ipynb"
+    seen = await einstein.files.write(path, b"seen")
+    body = written_after_the_upload_began(einstein, path, b"theirs", b"over theirs")
+    with pytest.raises(Conflict) as caught:
+        await einstein.files.write(path, body, if_match=seen.etag)
+    assert not isinstance(caught.value, Locked)
+    assert await einstein.files.read_bytes(path) == b"theirs"
+
+
+async def test_if_not_exists_holds_until_the_write_lands(einstein: CS3Session, workdir: str) -> None:
+    path = f"{workdir}/created-meanwhile.ipynb"
+    body = written_after_the_upload_began(einstein, path, b"theirs", b"mine")
+    with pytest.raises(AlreadyExists):
+        await einstein.files.write(path, body, if_not_exists=True)
+    assert await einstein.files.read_bytes(path) == b"theirs"
 
 
 async def test_if_not_exists_refuses_to_overwrite(einstein: CS3Session, workdir: str) -> None:

@@ -16,6 +16,7 @@ from meshcollab.cs3 import (
     EDITOR,
     OCM_STORAGE_ID,
     VIEWER,
+    Conflict,
     CS3Session,
     InvalidArgument,
     Locked,
@@ -74,6 +75,26 @@ async def test_share_accept_open_edit(einstein: CS3Session, marie: CS3Session, w
     mine = await einstein.files.stat(notebook.id)
     assert written.etag == mine.etag and mine.id == notebook.id  # the same resource, a new version
     assert await marie.files.read_bytes(remote) == EDITED
+
+
+async def test_a_federated_write_never_lands_over_a_change_made_while_it_was_under_way(
+    einstein: CS3Session, marie: CS3Session, workdir: str
+) -> None:
+    """B relays marie's upload to A only once its body has arrived: her etag goes with it, and A
+    refuses the write if einstein changed the notebook in the meantime."""
+    notebook = await einstein.files.write(f"{workdir}/raced.ipynb", NOTEBOOK)
+    await einstein.ocm.create(notebook, f"marie@{DOMAIN_B}", EDITOR)
+    remote = marie.ocm.resource_id(await marie.ocm.accept((await _received(marie, "raced.ipynb")).id))
+    seen = await marie.files.stat(remote)
+
+    async def edited_while_einstein_writes():
+        await einstein.files.write(notebook.id, b"einstein's change")
+        yield EDITED
+
+    with pytest.raises(Conflict) as caught:
+        await marie.files.write(remote, edited_while_einstein_writes(), if_match=seen.etag)
+    assert not isinstance(caught.value, Locked)  # a change, not someone's lock: the room merges it
+    assert await einstein.files.read_bytes(notebook.id) == b"einstein's change"
 
 
 async def test_a_viewer_share_refuses_writes(einstein: CS3Session, marie: CS3Session, workdir: str) -> None:

@@ -6,6 +6,7 @@ import socket
 from urllib.parse import urlsplit
 
 import httpx
+from cs3.gateway.v1beta1 import gateway_api_pb2 as gw
 from cs3.rpc.v1beta1 import code_pb2
 from storeclient import id_ref, login, path_ref
 
@@ -65,6 +66,40 @@ def test_etag_and_existence_preconditions(einstein, home):
         einstein.initiate_upload(path_ref(f"{home}/missing/new.txt")).status.code
         == code_pb2.CODE_FAILED_PRECONDITION
     )
+
+
+def put_to(session, initiated: gw.InitiateFileUploadResponse, data: bytes) -> httpx.Response:
+    assert initiated.status.code == code_pb2.CODE_OK, initiated.status
+    protocol = next(p for p in initiated.protocols if p.protocol == "simple")
+    headers = {"X-Reva-Transfer": protocol.token, "x-access-token": session.token}
+    return httpx.put(protocol.upload_endpoint, content=data, headers=headers, timeout=10)
+
+
+def test_preconditions_hold_until_the_content_lands(einstein, home):
+    """A write made between InitiateFileUpload and the PUT breaks the upload's preconditions: the PUT
+    is refused (412, as Reva's data provider) and the other write (here einstein's sync client) stays,
+    never overwritten."""
+    ref = path_ref(f"{home}/race.txt")
+    seen = einstein.write(ref, b"seen")
+    initiated = einstein.initiate_upload(ref, if_match=seen.etag)
+    theirs = einstein.write(ref, b"theirs")
+    refused = put_to(einstein, initiated, b"over theirs")
+    assert refused.status_code == 412
+    assert theirs.etag in refused.text
+    assert einstein.read(ref) == b"theirs"
+    assert einstein.stat(ref).etag == theirs.etag
+
+    new = path_ref(f"{home}/created-meanwhile.txt")
+    initiated = einstein.initiate_upload(new, if_not_exist=True)
+    einstein.write(new, b"first")
+    assert put_to(einstein, initiated, b"second").status_code == 412
+    assert einstein.read(new) == b"first"
+
+    # Without a precondition the last write wins, as before.
+    initiated = einstein.initiate_upload(ref)
+    einstein.write(ref, b"in between")
+    assert put_to(einstein, initiated, b"last").status_code == 200
+    assert einstein.read(ref) == b"last"
 
 
 def test_transfers_need_both_tokens(store, einstein, home):
