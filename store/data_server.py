@@ -40,7 +40,9 @@ HTTP_OF_CODE = {
 
 def make_app(store: StoreContext) -> tornado.web.Application:
     routes = [(r"/data/([^/]*)", TransferHandler, {"store": store})]
-    routes += [(pattern, handler, {"store": store, **kwargs}) for pattern, handler, kwargs in store.http_routes]
+    routes += [
+        (pattern, handler, {"store": store, **kwargs}) for pattern, handler, kwargs in store.http_routes
+    ]
     return tornado.web.Application(routes)
 
 
@@ -170,10 +172,9 @@ class TransferHandler(StagedUpload, tornado.web.RequestHandler):
         try:
             await self._write_pending()
             await anyio.to_thread.run_sync(self._close_temp)
-            claims = self.claims
             path = await self._current_path()
             node = await self.store.content.commit(
-                self.temp, path, self.lock_id(), claims.if_match, claims.if_not_exist
+                self.temp, path, self.lock_id(), self.claims.if_match, self.claims.if_not_exist
             )
         except TransferFailed as failure:
             return self._fail(failure.code, failure.reason)
