@@ -781,6 +781,16 @@ def plots(results: Results, plan: Plan, name: str) -> None:
     plt.close(figure)
 
 
+def _stolen_note(results: Results) -> str:
+    """The CPU the hypervisor gave to other machines during each server's turn: which repetitions to distrust."""
+    turns = results.extra.get("stolen_percent_per_turn")
+    if not turns:
+        return ""
+    return "; CPU stolen by the hypervisor during each turn: " + ", ".join(
+        f"{name} r{repeat} {percent:.1f}%" for name, repeat, percent in turns
+    )
+
+
 def soak_plot(soaks: dict, path: Path) -> None:
     """W7 over time: each server's USS, per-minute p99 and per-minute CPU."""
     import matplotlib
@@ -850,7 +860,7 @@ def write_report(results: Results, plan: Plan, floors: dict, elapsed: float, nam
         + (f"meshcollab settings: {' '.join(settings)}. " if (settings := results.extra.get('meshcollab_settings')) else "")
         + f"Run took {elapsed / 60:.1f} min; the machine's 1-minute load average at the start of each "
         f"server's turn: {', '.join(f'{load:.1f}' for load in results.extra.get('load_average_1min', []))} "
-        f"(2 cores; other processes shared it).\n\n"
+        f"(2 cores; other processes shared it){_stolen_note(results)}.\n\n"
         "W0 rows are floors measured in the load generator (no server): pycrdt encode/apply, a tornado "
         "echo websocket pinned to the server core, and a durable commit (one small row, SQLite WAL, "
         "synchronous=FULL) in the folder of the servers' data. W3 warm 'x floor' = warm sync / (encode + "
@@ -1019,8 +1029,11 @@ def run(argv: list[str]) -> None:
                 started = time.perf_counter()
                 server.start()
                 print(f" {name} started in {time.perf_counter() - started:.1f} s (pid {server.pid})", flush=True)
+                turn_started, stolen_before = time.perf_counter(), stolen_seconds()
                 try:
                     asyncio.run(server_turn(server, results, plan, f"r{repeat}"))
+                    stolen = (stolen_seconds() - stolen_before) / ((time.perf_counter() - turn_started) * psutil.cpu_count())
+                    results.extra.setdefault("stolen_percent_per_turn", []).append([name, repeat, stolen * 100])
                 finally:
                     server.stop()
                     if not args.keep:
