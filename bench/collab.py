@@ -145,8 +145,13 @@ async def join_many(server: BenchServer, path: str, count: int, ledger: Keystrok
 
 
 def leave_all(clients: list[RoomClient]) -> None:
+    """Leave; a client the server disconnected before makes what it measured void, so that is an error."""
+    dropped = [client.close_code for client in clients if client.closed.is_set()]
     for client in clients:
         client.leave()
+    if dropped:
+        raise RuntimeError(f"{len(dropped)} of {len(clients)} clients were disconnected by the server "
+                           f"during the measurement (close codes {sorted(set(dropped), key=str)})")
 
 
 class Typists:

@@ -208,6 +208,12 @@ class YClient:
         if wait_synced and read:
             await until(lambda: self.synced or self.closed)
 
+    async def read_from_now(self) -> None:
+        """Start reading (a client that connected with `read=False`), until the connection closes."""
+        while self.ws is not None and (message := await self.ws.read_message()) is not None:
+            self._on_message(message)
+        self._on_message(None)
+
     def disconnect(self) -> None:
         if self.ws is not None:
             self.doc.unobserve(self._subscription)

@@ -4,7 +4,9 @@ The room hands each outgoing message to every connection without waiting. A conn
 keeps up writes it at once, in the same loop turn (a keystroke reaches 25 clients without 25 task
 wake-ups); while the socket is backed up, messages wait in a queue that one sender per connection
 drains. A client that does not keep up lets that queue grow past `max_buffered_bytes` and is
-disconnected with a reason; on reconnect it resyncs (step 1/2).
+disconnected with a reason; on reconnect it resyncs (step 1/2). What the socket is still sending does
+not count: a whole document larger than the limit (sync step 2) takes a while to leave, and what others
+send meanwhile (a cursor, a keystroke) must not cut off the client that reads it.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ class Connection:
         self._max_buffered_bytes = max_buffered_bytes
         self._on_close = on_close
         self._queue: list[bytes] = []  # waiting for the transport to drain
-        self._buffered = 0  # bytes queued or handed to the transport and not yet sent
+        self._queued = 0  # bytes in the queue
+        self._draining = False  # the transport holds bytes not yet sent: new messages queue behind them
         self._backed_up = anyio.Event()  # set when the transport keeps bytes: the sender waits for them
 
     def send(self, message: bytes) -> None:
@@ -74,24 +77,23 @@ class Connection:
             return
         # Judged on what already waits, so that one large message (a big paste, a whole document)
         # still goes to a client that keeps up.
-        if self._buffered >= self._max_buffered_bytes:
+        if self._queued >= self._max_buffered_bytes:
             self.close(
                 CloseCode.TOO_SLOW,
                 f"client too slow: more than {self._max_buffered_bytes} bytes waiting; reconnect to resync",
             )
             return
-        size = sum(len(message) for message in messages)
-        if self._buffered:  # behind what waits already: the sender writes it in order
+        if self._draining:  # behind what the socket is sending: the sender writes it in order
             self._queue += messages
-            self._buffered += size
+            self._queued += sum(len(message) for message in messages)
             return
         try:
-            left = self.transport.send_now(messages)
+            sent = self.transport.send_now(messages)
         except Exception:  # noqa: BLE001 - whatever the socket raises, the client is gone
             self.close(CloseCode.GOING_AWAY, "connection lost")
             return
-        if not left:
-            self._buffered = size
+        if not sent:
+            self._draining = True
             self._backed_up.set()
 
     def close(self, code: int, reason: str) -> None:
@@ -119,13 +121,11 @@ class Connection:
         while not self.closed:
             await self._backed_up.wait()
             self._backed_up = anyio.Event()
-            while self._buffered and not self.closed:
+            while self._draining and not self.closed:
                 try:
                     await self.transport.wait_sent()
-                    messages, self._queue = self._queue, []
-                    self._buffered = sum(len(message) for message in messages)
-                    if messages and self.transport.send_now(messages):
-                        self._buffered = 0
+                    messages, self._queue, self._queued = self._queue, [], 0
+                    self._draining = bool(messages) and not self.transport.send_now(messages)
                 except Exception:  # noqa: BLE001 - whatever the socket raises, the client is gone
                     self.close(CloseCode.GOING_AWAY, "connection lost")
                     return

@@ -50,8 +50,9 @@ class RoomRegistry(Service, LoggingConfigurable):
     ).tag(config=True)
     max_buffered_bytes = Int(
         16 * 1024 * 1024,
-        help="Bytes allowed to wait for one client; a client further behind is disconnected (1013) "
-        "and resyncs when it reconnects. A larger single message still goes to a client that keeps up.",
+        help="Bytes allowed to wait for one client behind what its socket is still sending; a client "
+        "further behind is disconnected (1013) and resyncs when it reconnects. A larger single message "
+        "(a whole document) still goes to a client that reads it.",
     ).tag(config=True)
 
     def __init__(

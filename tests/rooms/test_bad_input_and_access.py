@@ -3,6 +3,7 @@ not read is cut off while the others go on, and clients hear what the room has t
 
 from __future__ import annotations
 
+import anyio
 import pytest
 from jupyter_ydoc import YNotebook
 from pycrdt import Doc
@@ -77,6 +78,27 @@ async def test_a_client_that_does_not_read_is_disconnected_and_the_others_go_on(
             # A reconnecting client resyncs from scratch.
             async with server.client(Doc()) as back:
                 assert notebook(back.doc) == notebook(writer.doc)
+
+
+async def test_a_client_that_reads_a_document_larger_than_the_limit_stays(tmp_path):
+    """The whole document (sync step 2) may be larger than `max_buffered_bytes`: what others send while
+    it drains (here their cursors) waits behind it and must not cut off a client that reads it."""
+    large = {**NOTEBOOK, "cells": [{**NOTEBOOK["cells"][0], "source": "#" * (24 << 20)}]}
+    async with serve(tmp_path, lambda room: NotebookHooks(large), max_buffered_bytes=256 * 1024) as server:
+        async with server.client() as bystander:
+            joiner = server.client(Doc())
+            await joiner.connect(read=False)  # its socket backs up with the document
+            for clock in range(1, 21):
+                bystander.set_awareness(4242, clock, f'{{"user":{{"name":"bystander"}},"cursor":{clock}}}')
+                await anyio.sleep(0.05)
+            async with anyio.create_task_group() as readers:
+                readers.start_soon(joiner.read_from_now)
+                await until(
+                    lambda: joiner.closed or (joiner.synced and '"cursor":20' in joiner.awareness.get(4242, ""))
+                )
+                assert not joiner.closed, (joiner.close_code, joiner.close_reason)
+                assert notebook(joiner.doc) == notebook(bystander.doc)
+                joiner.disconnect()
 
 
 async def test_a_save_request_is_answered_with_its_real_outcome(tmp_path):
