@@ -11,7 +11,7 @@ room (rooms/) ──hooks──► CS3RoomHooks ──► LockLease (lease.py) +
 """
 
 from .content import InvalidContent
-from .hooks import Activation, CS3RoomHooks, RoomFiles, read_file
+from .hooks import Activation, CS3RoomHooks, RoomFiles
 from .lease import ADVISORY_KEY, LeaseState, LockLease
 from .record import RoomRecord
 from .roomfile import NotARoomFile, RoomFile, conflict_copy_name, parse_conflict_copy_name
@@ -37,5 +37,4 @@ __all__ = [
     "SnapshotWriter",
     "conflict_copy_name",
     "parse_conflict_copy_name",
-    "read_file",
 ]

@@ -29,28 +29,95 @@ def prepare() -> None:
 
 
 def parse_notebook(data: bytes, described: str = "the file") -> dict:
-    """The notebook in `data` as nbformat 4.5 (older notebooks upgraded, cell ids added); an empty
-    file is a new empty notebook. InvalidContent for anything that is not a valid notebook."""
+    """The notebook in `data` as plain dicts and lists in nbformat 4.5 (older notebooks upgraded, cell
+    ids added), as nbformat's reader makes it; an empty file is a new empty notebook. InvalidContent
+    for anything that is not a valid notebook."""
     if not data.strip():
-        return nbformat.v4.new_notebook()
-    invalid: dict = {}  # nbformat.reads validates once; its error, if any, lands here
+        return _plain(nbformat.v4.new_notebook())
     try:
         text = data.decode("utf-8")
+        loaded = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidContent(f"{described} is not a notebook (not JSON): {error}") from None
+    if not _is_current(loaded):
+        return _converted(text, described)
+    # A current notebook is read here rather than by nbformat.reads, which first turns every value
+    # (each line of each output) into an attribute dict: most of the time a large notebook took.
+    _drop_transient_fields(loaded)
+    _validate(loaded, described)
+    _rejoin_lines(loaded)
+    return loaded
+
+
+def _is_current(loaded: object) -> bool:
+    """nbformat 4.5 or later: nothing to convert or upgrade."""
+    if not isinstance(loaded, dict) or loaded.get("nbformat") != 4:
+        return False
+    minor = loaded.get("nbformat_minor")
+    return isinstance(minor, int) and minor >= 5
+
+
+def _converted(text: str, described: str) -> dict:
+    """An older notebook (nbformat 3, or 4 before cell ids), read and upgraded by nbformat."""
+    invalid: dict = {}  # nbformat.reads validates once; its error, if any, lands here
+    try:
         notebook = nbformat.reads(text, as_version=4, capture_validation_error=invalid)
     except nbformat.ValidationError as error:
         raise InvalidContent(f"{described} is not a valid notebook: {error.message}") from None
-    except (UnicodeDecodeError, ValueError) as error:  # NotJSONError is a ValueError
-        raise InvalidContent(f"{described} is not a notebook (not JSON): {error}") from None
-    except Exception as error:  # noqa: BLE001 - nbformat raises what it meets (KeyError, TypeError...) on a broken structure
-        raise InvalidContent(f"{described} is not a valid notebook: {error!r}") from None
+    except Exception as error:  # noqa: BLE001 - nbformat raises what it meets (KeyError, AssertionError...) on a broken structure
+        raise InvalidContent(f"{described} is not a valid notebook: {str(error) or repr(error)}") from None
     if notebook.get("nbformat") != 4:
         raise InvalidContent(f"{described} is nbformat {notebook.get('nbformat')}, which cannot be read as 4")
     if invalid:
         raise InvalidContent(_reason(invalid["ValidationError"], described))
+    notebook = _plain(notebook)
     if notebook.get("nbformat_minor", 0) < 5:
-        notebook = _with_cell_ids(notebook)
+        _add_cell_ids(notebook)
         _validate(notebook, described)
     return notebook
+
+
+def _drop_transient_fields(notebook: dict) -> None:
+    """What nbformat's reader drops before validating: a signature, cells' trusted flags. The
+    notebook is not validated yet, so nothing in it is assumed."""
+    metadata = notebook.get("metadata")
+    if isinstance(metadata, dict):
+        for key in ("orig_nbformat", "orig_nbformat_minor", "signature"):
+            metadata.pop(key, None)
+    cells = notebook.get("cells")
+    for cell in cells if isinstance(cells, list) else ():
+        if isinstance(cell, dict) and isinstance(cell.get("metadata"), dict):
+            cell["metadata"].pop("trusted", None)
+
+
+def _rejoin_lines(notebook: dict) -> None:
+    """Multi-line strings that the file holds as lists of lines become strings, as nbformat's reader
+    makes them (JupyterLab's shared model holds strings). The notebook is valid: its shape is known."""
+    for cell in notebook["cells"]:
+        cell["source"] = _joined(cell["source"])
+        for bundle in cell.get("attachments", {}).values():
+            _rejoin_bundle(bundle)
+        for output in cell.get("outputs", ()):
+            if output["output_type"] in ("execute_result", "display_data"):
+                _rejoin_bundle(output["data"])
+            elif "text" in output:
+                output["text"] = _joined(output["text"])
+
+
+def _rejoin_bundle(bundle: dict) -> None:
+    for mime, value in bundle.items():
+        is_json = mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
+        if not is_json and isinstance(value, list) and all(isinstance(line, str) for line in value):
+            bundle[mime] = "".join(value)
+
+
+def _joined(text: str | list[str]) -> str:
+    return "".join(text) if isinstance(text, list) else text
+
+
+def _plain(notebook: dict) -> dict:
+    """A NotebookNode as plain dicts and lists (what the shared model, the merge and JSON take)."""
+    return json.loads(json.dumps(notebook))
 
 
 async def load(doc: Doc, file: RoomFile, data: bytes, described: str = "the file") -> None:
@@ -130,6 +197,12 @@ def _validate(notebook: dict, described: str) -> None:
         nbformat.validate(notebook, version=4)
     except nbformat.ValidationError as error:
         raise InvalidContent(_reason(error, described)) from None
+    except (AttributeError, KeyError, TypeError):
+        # nbformat repairs cell ids before checking the schema, and assumes the schema's shape
+        error = next(nbformat.validator.iter_validate(notebook, version=4), None)
+        raise InvalidContent(
+            _reason(error, described) if error else f"{described} is not a valid notebook"
+        ) from None
 
 
 def _reason(error: nbformat.ValidationError, described: str) -> str:
@@ -137,10 +210,8 @@ def _reason(error: nbformat.ValidationError, described: str) -> str:
     return f"{described} is not a valid notebook: {error.message} (at {where})"
 
 
-def _with_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def _add_cell_ids(notebook: dict) -> None:
     """Upgrade 4.x to 4.5: every cell gets an id, so that cells can be matched (e.g. by a merge)."""
-    upgraded = json.loads(json.dumps(notebook))
-    upgraded["nbformat_minor"] = 5
-    for cell in upgraded["cells"]:
+    notebook["nbformat_minor"] = 5
+    for cell in notebook["cells"]:
         cell.setdefault("id", nbformat.v4.new_code_cell().id)
-    return nbformat.from_dict(upgraded)

@@ -28,18 +28,18 @@ from collections.abc import Callable
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
-from meshcollab.cs3 import CS3Session, Resource
+from meshcollab.cs3 import CS3Session
 from meshcollab.rooms import DocumentStore, Room, RoomHooks, SaveStatus
 from meshcollab.rooms.service import Service
 
 from . import content, status
 from .lease import LeaseState, LockLease
+from .outside_changes import read_file
 from .record import RoomRecord
 from .roomfile import RoomFile
 from .settings import CollabSettings
 from .snapshots import SaveOutcome, SnapshotWriter
 
-READ_ATTEMPTS = 3  # reads of a file that keeps changing under the reader
 SEEN_KEPT = 256  # etags of files just seen, for rooms about to get their first client
 SEEN_FOR = 5.0  # seconds such an etag stands for the file as it is
 
@@ -254,14 +254,3 @@ class CS3RoomHooks(RoomHooks):
             self.activation = self._files.activate(room, self)
         if self.activation is not None:
             await self.activation.close()
-
-
-async def read_file(session: CS3Session, file: RoomFile) -> tuple[Resource, bytes]:
-    """The file's state and its content, read as one version (read again if it changed meanwhile)."""
-    for _ in range(READ_ATTEMPTS):
-        before = await session.files.stat(file.resource_id)
-        data = await session.files.read_bytes(file.resource_id)
-        after = await session.files.stat(file.resource_id)
-        if before.etag == after.etag:
-            return after, data
-    raise RuntimeError(f"{after.path} keeps changing; could not read one version of it")

@@ -22,14 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import nbformat
-
 from meshcollab.cs3 import CS3Session, Resource
 
 from . import content
 from .roomfile import RoomFile
 
-READ_ATTEMPTS = 3
+READ_ATTEMPTS = 3  # reads of a file that keeps changing under the reader
 
 
 @dataclass(frozen=True)
@@ -43,21 +41,25 @@ class OutsideVersion:
     error: str = ""
 
 
-async def read_outside_version(session: CS3Session, file: RoomFile) -> OutsideVersion:
-    """Read the file as one version (read again if it changed during the read) and parse it."""
+async def read_file(session: CS3Session, file: RoomFile) -> tuple[Resource, bytes]:
+    """The file's state and its content, read as one version (read again if it changed meanwhile)."""
     for _ in range(READ_ATTEMPTS):
         before = await session.files.stat(file.resource_id)
         data = await session.files.read_bytes(file.resource_id)
         after = await session.files.stat(file.resource_id)
         if before.etag == after.etag:
-            break
-    else:
-        raise RuntimeError(f"{after.path} keeps changing; could not read one version of it")
+            return after, data
+    raise RuntimeError(f"{after.path} keeps changing; could not read one version of it")
+
+
+async def read_outside_version(session: CS3Session, file: RoomFile) -> OutsideVersion:
+    """Read the file as one version and parse it."""
+    after, data = await read_file(session, file)
     try:
         notebook = content.parse_notebook(data, described=after.path or "the file")
     except content.InvalidContent as error:
         return OutsideVersion(after, data, None, str(error))
-    return OutsideVersion(after, data, _plain(notebook))
+    return OutsideVersion(after, data, notebook)
 
 
 def base_notebook(snapshot: bytes | None) -> dict:
@@ -65,14 +67,8 @@ def base_notebook(snapshot: bytes | None) -> dict:
     every cell counts as added on both sides: nothing is lost, differing cells conflict)."""
     if snapshot:
         try:
-            return _plain(content.parse_notebook(snapshot, described="the room's last snapshot"))
+            return content.parse_notebook(snapshot, described="the room's last snapshot")
         except content.InvalidContent:
             pass
-    return _plain(nbformat.v4.new_notebook())
+    return content.parse_notebook(b"")  # a new empty notebook
 
-
-def _plain(notebook) -> dict:
-    """NotebookNode → plain dicts and lists (what the merge engine and JSON take)."""
-    import json
-
-    return json.loads(json.dumps(notebook))

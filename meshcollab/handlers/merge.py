@@ -17,8 +17,6 @@ A user who may only read the notebook may preview, nothing else (403).
 
 from __future__ import annotations
 
-import json
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -234,7 +232,7 @@ class MergeHandler(MergeAPIHandler):
     @staticmethod
     def _parse(data: bytes, described: str) -> dict:
         try:
-            return json.loads(json.dumps(parse_notebook(data, described=described)))
+            return parse_notebook(data, described=described)
         except InvalidContent as error:
             raise web.HTTPError(400, str(error)) from None
 

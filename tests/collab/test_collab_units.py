@@ -59,7 +59,7 @@ def test_an_old_notebook_is_upgraded_to_4_5_with_cell_ids():
     for cell in old.cells:
         del cell["id"]
     parsed = parse_notebook(json.dumps(old).encode())
-    assert parsed.nbformat_minor == 5 and all(cell.get("id") for cell in parsed.cells)
+    assert parsed["nbformat_minor"] == 5 and all(cell.get("id") for cell in parsed["cells"])
     nbformat.validate(parsed)
 
 
@@ -68,11 +68,64 @@ def test_a_v3_notebook_is_converted():
         worksheets=[nbformat.v3.new_worksheet(cells=[nbformat.v3.new_code_cell("1 + 1")])]
     )
     parsed = parse_notebook(nbformat.writes(v3, version=3).encode())
-    assert parsed.nbformat == 4 and parsed.cells[0].source == "1 + 1"
+    assert parsed["nbformat"] == 4 and parsed["cells"][0]["source"] == "1 + 1"
 
 
 def test_an_empty_file_is_a_new_notebook():
-    assert parse_notebook(b"").cells == []
+    assert parse_notebook(b"")["cells"] == []
+
+
+def _written(cells: list, **metadata) -> bytes:
+    """A notebook as nbformat writes it to a file: multi-line strings as lists of lines."""
+    return nbformat.writes(nbformat.v4.new_notebook(cells=cells, metadata=metadata)).encode()
+
+
+PNG = "iVBORw0KGgo=\n"
+NOTEBOOKS_AS_FILES = {
+    "code with outputs of every kind": _written(
+        [
+            nbformat.v4.new_code_cell(
+                "import sys\nprint(1)\nprint(2)\n",
+                execution_count=3,
+                outputs=[
+                    nbformat.v4.new_output("stream", name="stdout", text="1\n2\n"),
+                    nbformat.v4.new_output(
+                        "display_data",
+                        data={
+                            "text/plain": "a\nb",
+                            "text/html": "<b>\nx</b>",
+                            "image/png": PNG,
+                            "image/svg+xml": "<svg>\n</svg>",
+                            "application/json": {"lines": ["a\n", "b"]},
+                            "application/vnd.custom+json": ["kept\n", "as a list"],
+                        },
+                    ),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": "3\n4"}, execution_count=3),
+                    nbformat.v4.new_output("error", ename="E", evalue="v", traceback=["line 1\n", "line 2"]),
+                ],
+            )
+        ]
+    ),
+    "markdown with an attachment, raw, trusted flags and a signature": _written(
+        [
+            nbformat.v4.new_markdown_cell(
+                "# T\n![p](attachment:p.png)", attachments={"p.png": {"image/png": PNG, "text/plain": "p\nq"}}
+            ),
+            nbformat.v4.new_raw_cell("raw\ntext", metadata={"trusted": "not even a bool"}),
+            nbformat.v4.new_code_cell("x", metadata={"trusted": True, "tags": ["a"]}),
+        ],
+        signature="sha256:0", kernelspec={"name": "python3", "display_name": "Python 3"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS_AS_FILES)
+def test_a_notebook_reads_as_nbformat_reads_it(name):
+    data = NOTEBOOKS_AS_FILES[name]
+    expected = json.loads(json.dumps(nbformat.reads(data.decode(), as_version=4)))
+    assert parse_notebook(data) == expected
+    assert parse_notebook(data)["cells"][0]["source"] == expected["cells"][0]["source"]  # joined: a string
+    assert isinstance(expected["cells"][0]["source"], str)
 
 
 @pytest.mark.parametrize(
@@ -82,6 +135,13 @@ def test_an_empty_file_is_a_new_notebook():
         b'{"nbformat": 4}',
         b"not json",
         b'{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+        b'{"cells": "x", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+        b'{"cells": [1, null], "metadata": [], "nbformat": 4, "nbformat_minor": 5}',
+        b'{"cells": [{"cell_type": "code", "metadata": [], "source": 1}], "metadata": {}, '
+        b'"nbformat": 4, "nbformat_minor": 5}',
+        b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": "5"}',
+        b'{"cells": [], "metadata": {}, "nbformat": 5, "nbformat_minor": 0}',
+        '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'.encode("utf-16"),
     ],
 )
 def test_invalid_notebooks_are_refused_with_the_reason(data):
