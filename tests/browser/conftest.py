@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).parent / "artifacts"
+SMALL_BUFFER = 256 * 1024
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
@@ -79,19 +80,32 @@ async def new_page(browser, request):
         await context.close()
 
 
-@pytest.fixture
-def server(store, tmp_path: Path):
-    """A meshcollab server of this test alone, acting as einstein (reached with Jupyter's token)."""
+def _einstein_server(store, tmp_path: Path, *settings: str):
+    """A meshcollab server of one test alone, acting as einstein (reached with Jupyter's token)."""
     process = ServerProcess(
         store.grpc_address,
         tmp_path / "server",
         *FAST,
         "--MeshCollab.lock_ttl=6",
         *lab_settings(tmp_path / "lab" / "settings"),
+        *settings,
     )
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def server(store, tmp_path: Path):
+    """A meshcollab server of this test alone, acting as einstein (reached with Jupyter's token)."""
+    yield from _einstein_server(store, tmp_path)
+
+
+@pytest.fixture
+def small_buffer_server(store, tmp_path: Path):
+    """The same, letting only 256 KiB wait for a client (16 MiB by default), so that a notebook of a
+    few MB is "larger than the limit" without a browser rendering tens of MB."""
+    yield from _einstein_server(store, tmp_path, f"--RoomRegistry.max_buffered_bytes={SMALL_BUFFER}")
 
 
 @pytest.fixture
