@@ -1,15 +1,18 @@
-"""The benchmark harness's own arithmetic and keystroke accounting (no servers, a second or so):
+"""The benchmark harness's own arithmetic and keystroke accounting, and its floor server (a second or so):
 what the numbers in bench/results rest on. Timings are never asserted."""
 
 from __future__ import annotations
 
 import math
+import sqlite3
 
+import pytest
 from jupyter_ydoc import YNotebook
 from pycrdt import Doc, Text
 
-from bench.collab import SOAK_OUTPUT_LIMIT, drift, make_notebook, stream_output
-from bench.room_client import Keystrokes, first_block, typed_updates
+from bench.collab import SOAK_OUTPUT_LIMIT, drift, make_notebook, stream_output, until
+from bench.floor_server import FloorProcess
+from bench.room_client import Keystrokes, RoomClient, first_block, typed_updates
 from bench.stats import percentile, ratio, summary
 
 
@@ -69,3 +72,34 @@ def test_the_soak_drift_is_judged_on_five_minutes_not_one():
     ratio, slope = drift(growing)
     assert ratio > 1.5 and math.isclose(slope, 6.0)  # ms per hour
     assert all(math.isnan(value) for value in drift([2.0] * 9))  # too short to say
+
+
+@pytest.mark.anyio
+async def test_the_durable_relay_floor_commits_every_keystroke_and_forwards_it_to_the_others(tmp_path):
+    """The W0 floor under W1's target: it must do what it stands for (store each keystroke before it
+    forwards it, to everyone but the writer), or its figure says nothing."""
+    state = Doc()
+    YNotebook(state).set(make_notebook(3, source=""))
+    floor = FloorProcess(tmp_path)
+    port = floor.start()
+    ledger = Keystrokes()
+    members = []
+    try:
+        for _ in range(3):
+            doc = Doc()
+            doc.apply_update(state.get_update())
+            member = RoomClient(ledger, doc)
+            await member._connect(f"ws://127.0.0.1:{port}/durable-relay?x=1", {}, 30)
+            members.append(member)
+        type_one = members[0].become_writer(0)
+        for _ in range(5):
+            type_one()
+        assert await until(lambda: ledger.deliveries >= ledger.expected(2), 10)
+        assert ledger.deliveries == 10  # 5 keystrokes, each to the 2 others
+        assert [str(YNotebook(member.doc).ycells[0]["source"]) for member in members] == ["xxxxx"] * 3
+        with sqlite3.connect(tmp_path / "durable-relay.sqlite") as log:
+            assert log.execute("SELECT count(*) FROM updates").fetchone()[0] == 5
+    finally:
+        for member in members:
+            member.leave()
+        floor.stop()
