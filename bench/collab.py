@@ -822,6 +822,10 @@ def plots(results: Results, plan: Plan, name: str) -> None:
         for mode, marker in (("1 writer", "o"), ("all writers", "s")):
             ys = [median_of("W1", f"{n} clients, {mode}: p99 (ms)", server) for n in plan.w1_clients]
             ax.plot(plan.w1_clients, ys, style, marker=marker, label=f"{server}, {mode}")
+    for label, marker in zip(RELAYS.values(), ("v", "^")):
+        floor = median_of("W0", f"{label}, {RELAY_CLIENTS} clients, 1 writer: p99 (ms)", "floor")
+        if floor == floor:
+            ax.plot([RELAY_CLIENTS], [floor], marker, color="grey", label=f"floor: {label.split(' (')[0]}, 1 writer")
     ax.set_yscale("log")
     ax.set_xlabel("clients in the room")
     ax.set_ylabel("p99 propagation (ms)")
