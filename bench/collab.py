@@ -308,19 +308,26 @@ async def _echo_rtts(port: int, count: int, gap: float = 0) -> list[float]:
     return rtts
 
 
+async def join_relay(port: int, endpoint: str, state: bytes, ledger: Keystrokes, count: int,
+                     members: list[RoomClient]) -> None:
+    """Connect `count` clients to a floor server's relay, each with a copy of `state`, into `members`
+    (filled as they connect, so that the caller's cleanup sees every one)."""
+    for _ in range(count):
+        doc = Doc()
+        doc.apply_update(state)
+        member = RoomClient(ledger, doc)
+        members.append(member)
+        await member._connect(f"ws://127.0.0.1:{port}/{endpoint}?x=1", {}, 30)
+
+
 async def _relay_latencies(port: int, endpoint: str, clients: int, plan: Plan) -> tuple[float, float]:
     """(p50 s, p99 s) of W1's one-writer point through a relay: the clients start from the same
     notebook document (a relay keeps none, so there is no sync), and one of them types."""
     state = notebook_doc(make_notebook(clients, source="")).get_update()
     ledger = Keystrokes()
-    members = []
+    members: list[RoomClient] = []
     try:
-        for _ in range(clients):
-            doc = Doc()
-            doc.apply_update(state)
-            member = RoomClient(ledger, doc)
-            await member._connect(f"ws://127.0.0.1:{port}/{endpoint}?x=1", {}, 30)
-            members.append(member)
+        await join_relay(port, endpoint, state, ledger, clients, members)
         typists = Typists([members[0].become_writer(0)], W1_RATE)
         ledger.recording = False
         await typists.run(1.0)  # warm-up

@@ -10,9 +10,9 @@ import pytest
 from jupyter_ydoc import YNotebook
 from pycrdt import Doc, Text
 
-from bench.collab import SOAK_OUTPUT_LIMIT, drift, make_notebook, stream_output, until
+from bench.collab import SOAK_OUTPUT_LIMIT, drift, join_relay, make_notebook, stream_output, until
 from bench.floor_server import FloorProcess
-from bench.room_client import Keystrokes, RoomClient, first_block, typed_updates
+from bench.room_client import Keystrokes, first_block, typed_updates
 from bench.stats import percentile, ratio, summary
 
 
@@ -85,12 +85,7 @@ async def test_the_durable_relay_floor_commits_every_keystroke_and_forwards_it_t
     ledger = Keystrokes()
     members = []
     try:
-        for _ in range(3):
-            doc = Doc()
-            doc.apply_update(state.get_update())
-            member = RoomClient(ledger, doc)
-            await member._connect(f"ws://127.0.0.1:{port}/durable-relay?x=1", {}, 30)
-            members.append(member)
+        await join_relay(port, "durable-relay", state.get_update(), ledger, 3, members)
         type_one = members[0].become_writer(0)
         for _ in range(5):
             type_one()
