@@ -5,6 +5,9 @@ Stat round-trip latency, through meshcollab's CS3 adapter (what meshcollab itsel
 
 The store runs as its own process pinned to one core, this process on the other. Each run measures
 copy, upload and download of the same bytes, interleaved, so that disk and cache state are alike.
+Stats are timed back to back and each after a short idle gap: every document open asks CS3 once,
+after the cores have idled (W3, W5), and the two figures show what the idle alone costs here. The
+CPU of a Stat (this process, the store) is taken over the back-to-back calls.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
+import psutil
 
 from bench import report
 from bench.pinning import pin_this_process, server_and_client_cores
@@ -26,6 +30,7 @@ from meshcollab.cs3 import CS3Config, CS3Gateway
 from meshcollab.embedded_store import StoreProcess
 
 CHUNK = 1024 * 1024
+IDLE_GAP = 0.03  # seconds before each idle Stat: less than W1's 125 ms between keystrokes, more than a busy room's
 
 
 async def _chunks_of(path: Path) -> AsyncIterator[bytes]:
@@ -45,7 +50,9 @@ def _plain_copy_seconds(source: Path, target: Path) -> float:
 async def _measure(store: StoreProcess, workdir: Path, size_mb: int, runs: int, stat_calls: int) -> list[dict]:
     source = workdir / "source.bin"
     source.write_bytes(os.urandom(size_mb * CHUNK))
-    copy_mbps, upload_mbps, download_mbps, stat_p50, stat_p99 = [], [], [], [], []
+    copy_mbps, upload_mbps, download_mbps = [], [], []
+    stat_p50, stat_p99, idle_p50, idle_p99, client_cpu, store_cpu = [], [], [], [], [], []
+    store_process = psutil.Process(store.process.pid)
     config = CS3Config(gateway=store.grpc_address, chunk_size=CHUNK)
     async with CS3Gateway(config) as gateway:
         session = await gateway.login_basic("einstein", "relativity")
@@ -64,21 +71,43 @@ async def _measure(store: StoreProcess, workdir: Path, size_mb: int, runs: int, 
             download_mbps.append(size_mb / (time.perf_counter() - started))
             if received != size_mb * CHUNK:
                 raise RuntimeError(f"downloaded {received} bytes, expected {size_mb * CHUNK}")
-            latencies = []
-            for _ in range(stat_calls):
-                started = time.perf_counter()
-                await session.files.stat(target)
-                latencies.append((time.perf_counter() - started) * 1000)
+            client_before, store_before = time.process_time(), _cpu_seconds(store_process)
+            latencies = await _stat_latencies(session, target, stat_calls, gap=0)
+            client_cpu.append((time.process_time() - client_before) / stat_calls * 1000)
+            store_cpu.append((_cpu_seconds(store_process) - store_before) / stat_calls * 1000)
             stat_p50.append(percentile(latencies, 50))
             stat_p99.append(percentile(latencies, 99))
+            latencies = await _stat_latencies(session, target, stat_calls // 2, gap=IDLE_GAP)
+            idle_p50.append(percentile(latencies, 50))
+            idle_p99.append(percentile(latencies, 99))
     rows = [
         {"measure": "plain copy (MB/s)", **summary(copy_mbps)},
         {"measure": "store upload (MB/s)", **summary(upload_mbps), "ratio": ratio(upload_mbps, copy_mbps)},
         {"measure": "store download (MB/s)", **summary(download_mbps), "ratio": ratio(download_mbps, copy_mbps)},
         {"measure": "Stat round trip p50 (ms)", **summary(stat_p50)},
         {"measure": "Stat round trip p99 (ms)", **summary(stat_p99)},
+        {"measure": f"Stat round trip after {IDLE_GAP * 1000:.0f} ms idle p50 (ms)", **summary(idle_p50)},
+        {"measure": f"Stat round trip after {IDLE_GAP * 1000:.0f} ms idle p99 (ms)", **summary(idle_p99)},
+        {"measure": "Stat CPU in this process, the client (ms per call)", **summary(client_cpu)},
+        {"measure": "Stat CPU in the store (ms per call)", **summary(store_cpu)},
     ]
     return rows
+
+
+async def _stat_latencies(session, target: str, calls: int, gap: float) -> list[float]:
+    latencies = []
+    for _ in range(calls):
+        if gap:
+            await anyio.sleep(gap)
+        started = time.perf_counter()
+        await session.files.stat(target)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
 
 
 def run(argv: list[str]) -> None:
@@ -98,7 +127,8 @@ def run(argv: list[str]) -> None:
         finally:
             store.stop()
     notes = (
-        f"{args.size_mb} MiB per transfer, {args.runs} interleaved runs, {args.stats} Stat calls per run. "
+        f"{args.size_mb} MiB per transfer, {args.runs} interleaved runs, {args.stats} Stat calls per run back to "
+        f"back, then {args.stats // 2} more, each after {IDLE_GAP * 1000:.0f} ms idle. "
         "Ratio = median store throughput / median plain copy (shutil.copyfile + fsync) on the same disk. "
         "Store and client pinned to different cores."
     )
